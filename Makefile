@@ -1,0 +1,92 @@
+# Tern's build. `make` builds build/tern.elf and build/tern.iso;
+# `make run` boots the demo, `make test` runs every test (README.md).
+#
+# Every target that needs host packages first runs tools/deps.sh, which
+# installs what is missing (and does nothing when all is there).
+
+BUILD    := build
+OBJ      := $(BUILD)/obj
+CC       := gcc
+NASM     := nasm
+LD       := ld
+
+# The kernel: freestanding, no red zone (interrupts arrive on the kernel
+# stack), no SSE/x87 (their state is not saved on entry), frame pointers
+# for backtraces, linked in the top 2 GiB (mcmodel=kernel).
+KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
+            -isystem $(shell $(CC) -print-file-name=include) \
+            -fno-stack-protector -fno-pic -fno-pie -mno-red-zone \
+            -mcmodel=kernel -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 \
+            -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns \
+            -fno-asynchronous-unwind-tables -fcf-protection=none \
+            -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-missing-field-initializers \
+            -Iinclude -MMD -MP
+KLDFLAGS := -nostdlib -static -z noexecstack -z max-page-size=0x1000 -T link.ld
+NASMFLAGS := -f elf64 -g -F dwarf -w+all
+
+KERNEL_C := $(wildcard boot/*.c kernel/*.c kernel/*/*.c)
+KERNEL_S := $(wildcard boot/*.asm kernel/*.asm)
+KERNEL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_C)) \
+               $(patsubst %.asm,$(OBJ)/%.o,$(KERNEL_S))
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps run run-bochs gdb test unit clean iso
+all: $(BUILD)/tern.elf $(BUILD)/tern.iso
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
+	@mkdir -p $(BUILD)
+	@bash tools/deps.sh
+	@touch $@
+
+$(OBJ)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(OBJ)/%.o: %.asm | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) $< -o $@
+
+# Two link passes: the first finds where every function landed, the
+# second embeds that symbol table (tools/gensyms.sh) for exception dumps.
+$(BUILD)/tern.elf: $(KERNEL_OBJS) link.ld tools/gensyms.sh
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $(BUILD)/tern.pass1.elf $(KERNEL_OBJS)
+	@sh tools/gensyms.sh $(BUILD)/tern.pass1.elf > $(BUILD)/ksyms.S
+	@$(CC) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	@$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	@cmp -s <(nm -n $(BUILD)/tern.pass1.elf | grep -i ' t ') \
+	        <(nm -n $@ | grep -i ' t ') || \
+	    { echo "link: text moved between passes; symbols would lie" >&2; exit 1; }
+
+iso: $(BUILD)/tern.iso
+$(BUILD)/tern.iso: $(BUILD)/tern.elf tools/mkiso.sh
+	@echo "  ISO     $@"
+	@bash tools/mkiso.sh $@ $< "$(CMDLINE)"
+
+# `make run`: QEMU with KVM (nested VT-x or SVM) where /dev/kvm works and
+# the host CPU has VMX or SVM, else TCG with an SVM-capable CPU.
+run: all
+	@bash tools/run-qemu.sh $(BUILD)/tern.iso
+
+run-bochs: all
+	@bash tools/run-bochs.sh $(BUILD)/tern.iso
+
+gdb: all
+	@bash tools/gdb.sh $(BUILD)/tern.iso $(BUILD)/tern.elf
+
+unit: | $(DEPS_STAMP)
+	@$(MAKE) -s -f tests/unit/Makefile
+
+test: all
+	@bash tests/run-all.sh
+
+clean:
+	rm -rf $(BUILD)
+
+SHELL := /bin/bash
+-include $(KERNEL_OBJS:.o=.d)

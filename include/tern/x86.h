@@ -1,0 +1,156 @@
+/*
+ * include/tern/x86.h: x86-64 instructions as inline functions, and the
+ * architectural register bits the kernel uses (Intel SDM Vol. 3A,
+ * "Control Registers"; AMD APM Vol. 2, "System Resources").
+ */
+#ifndef TERN_X86_H
+#define TERN_X86_H
+
+#include <tern/compiler.h>
+
+#define CR0_PE          (1ul << 0)
+#define CR0_MP          (1ul << 1)
+#define CR0_EM          (1ul << 2)
+#define CR0_TS          (1ul << 3)
+#define CR0_NE          (1ul << 5)
+#define CR0_WP          (1ul << 16)
+#define CR0_PG          (1ul << 31)
+#define CR4_PAE         (1ul << 5)
+#define CR4_PGE         (1ul << 7)
+#define CR4_OSFXSR      (1ul << 9)
+#define CR4_VMXE        (1ul << 13)
+
+#define RFLAGS_IF       (1ul << 9)
+
+#define MSR_APIC_BASE           0x0000001b
+#define MSR_FEATURE_CONTROL     0x0000003a
+#define MSR_PAT                 0x00000277
+#define MSR_EFER                0xc0000080
+#define MSR_FS_BASE             0xc0000100
+#define MSR_GS_BASE             0xc0000101
+#define MSR_KERNEL_GS_BASE      0xc0000102
+
+#define EFER_SCE        (1ul << 0)
+#define EFER_LME        (1ul << 8)
+#define EFER_LMA        (1ul << 10)
+#define EFER_NXE        (1ul << 11)
+#define EFER_SVME       (1ul << 12)
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ __volatile__("outb %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ __volatile__("outw %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ __volatile__("outl %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ __volatile__("wrmsr" :: "c"(msr), "a"((uint32_t)v),
+                         "d"((uint32_t)(v >> 32)));
+}
+
+static inline void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t *a,
+                               uint32_t *b, uint32_t *c, uint32_t *d)
+{
+    __asm__ __volatile__("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+                         : "a"(leaf), "c"(sub));
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b,
+                         uint32_t *c, uint32_t *d)
+{
+    cpuid_count(leaf, 0, a, b, c, d);
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+#define DEFINE_CR(n)                                                    \
+static inline uint64_t read_cr##n(void)                                 \
+{                                                                       \
+    uint64_t v;                                                         \
+    __asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));               \
+    return v;                                                           \
+}                                                                       \
+static inline void write_cr##n(uint64_t v)                              \
+{                                                                       \
+    __asm__ __volatile__("mov %0, %%cr" #n :: "r"(v) : "memory");       \
+}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline uint64_t read_rflags(void)
+{
+    uint64_t f;
+    __asm__ __volatile__("pushfq; popq %0" : "=r"(f));
+    return f;
+}
+
+static inline void irq_enable(void)  { __asm__ __volatile__("sti" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
+static inline void cpu_relax(void)   { __asm__ __volatile__("pause" ::: "memory"); }
+static inline void hlt(void)         { __asm__ __volatile__("hlt" ::: "memory"); }
+
+/* Save the interrupt flag and disable interrupts; restore it later. */
+static inline uint64_t irq_save(void)
+{
+    uint64_t f = read_rflags();
+    irq_disable();
+    return f;
+}
+
+static inline void irq_restore(uint64_t flags)
+{
+    if (flags & RFLAGS_IF)
+        irq_enable();
+}
+
+static inline void invlpg(uint64_t va)
+{
+    __asm__ __volatile__("invlpg (%0)" :: "r"(va) : "memory");
+}
+
+#endif
