@@ -41,7 +41,8 @@ cp "$kernel" "$stage/boot/tern.elf"
 } > "$stage/boot/grub/grub.cfg"
 
 mods="multiboot2 normal serial terminal echo configfile part_msdos part_gpt
-      iso9660 fat all_video boot"
+      iso9660 fat all_video boot part_acorn part_amiga part_apple part_bsd
+      part_dfly part_dvh part_plan part_sun part_sunpc"
 grub-mkrescue -o "$out" --install-modules="$(echo $mods)" \
     --modules="$(echo $mods)" \
     --locales= --fonts= --themes= "$stage" >/dev/null 2>"$stage.log" || {

@@ -1,0 +1,198 @@
+# tests/emu/lib.sh: boot Tern under an emulator and judge the run.
+#
+# Sourced by the suites in tests/emu/. The one entry point is
+#
+#   emu_case NAME EMU "CMDLINE" STATUS "MARKER" ["MARKER"...] \
+#            [-- MODULE_FILE "MODULE_ARGS" ...]
+#
+# It builds an ISO with CMDLINE (and modules), boots it under EMU with a
+# hard timeout, and passes when every MARKER appears in the serial output,
+# Tern's "Tern: shutdown, status S" line names STATUS, and (QEMU) the exit
+# code is QEMU's (STATUS << 1) | 1 for isa-debug-exit. A MARKER starting
+# with '!' must NOT appear. STATUS "-" means the run does not shut down:
+# it passes once every marker is seen, and the emulator is stopped.
+# On failure it prints why and the serial tail.
+#
+# EMU is one of:
+#   qemu        QEMU TCG, SeaBIOS, -cpu qemu64,+svm,+npt
+#   ovmf        QEMU TCG, OVMF (UEFI), same CPU
+#   bochs       Bochs, corei7_skylake_x (Intel VMX, EPT, VPID, UG)
+#
+# Results go to $TEST_RESULTS, one "PASS name" or "FAIL name" a line.
+
+: "${TEST_RESULTS:=/dev/null}"
+: "${TEST_TIMEOUT_SCALE:=1}"
+TERN_ELF=${TERN_ELF:-build/tern.elf}
+EMU_WORK=${EMU_WORK:-build/test}
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+
+emu_timeout() {
+    local base
+    case $1 in
+        qemu) base=60 ;;
+        ovmf) base=120 ;;
+        bochs*) base=300 ;;
+    esac
+    echo $((base * TEST_TIMEOUT_SCALE))
+}
+
+# emu_start EMU ISO LOG DIR: start the emulator in the background; sets
+# EMU_PID. The exit code lands in DIR/rc.
+emu_start() {
+    local emu=$1 iso=$2 log=$3 dir=$4
+    case $emu in
+        qemu|ovmf)
+            local fw=()
+            if [ "$emu" = ovmf ]; then
+                cp "$OVMF_VARS" "$dir/vars.fd"
+                fw=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
+                    -drive "if=pflash,format=raw,file=$dir/vars.fd")
+            fi
+            ( qemu-system-x86_64 -machine q35 -cpu qemu64,+svm,+npt -m 256 \
+                "${fw[@]}" -cdrom "$iso" -display none -monitor none \
+                -serial "file:$log" -no-reboot \
+                -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+                </dev/null >"$dir/emu.out" 2>&1
+              echo $? > "$dir/rc" ) &
+            ;;
+        bochs|bochs-*)
+            local model=corei7_skylake_x
+            [ "$emu" = bochs-amd ] && model=ryzen
+            bash tools/bochsrc.sh "$iso" "$log" "$model" > "$dir/bochsrc"
+            echo c > "$dir/bochs.rc"
+            ( TERM=dumb bochs -q -f "$dir/bochsrc" -rc "$dir/bochs.rc" \
+                </dev/null >/dev/null 2>"$dir/emu.out"
+              echo $? > "$dir/rc" ) &
+            ;;
+        *)
+            echo "emu_case: unknown emulator '$emu'" >&2
+            return 1
+            ;;
+    esac
+    EMU_PID=$!
+}
+
+# Kill the emulator subshell and its child.
+emu_stop() {
+    pkill -P "$1" 2>/dev/null
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+emu_record() {
+    echo "$1 $2" >> "$TEST_RESULTS"
+    if [ "$1" = PASS ]; then
+        printf '  PASS  %s\n' "$2"
+    else
+        printf '  FAIL  %s: %s\n' "$2" "$3"
+    fi
+}
+
+emu_case() {
+    local name=$1 emu=$2 cmdline=$3 status=$4
+    shift 4
+    local markers=() modules=()
+    while [ $# -gt 0 ]; do
+        if [ "$1" = -- ]; then
+            shift
+            modules=("$@")
+            break
+        fi
+        markers+=("$1")
+        shift
+    done
+
+    local full="$emu/$name"
+    local dir="$EMU_WORK/$emu/$name"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    local iso="$dir/tern.iso" log="$dir/serial.log"
+    if ! bash tools/mkiso.sh "$iso" "$TERN_ELF" "$cmdline" "${modules[@]}" \
+            2>"$dir/mkiso.err"; then
+        emu_record FAIL "$full" "could not build the ISO: $(tail -1 "$dir/mkiso.err")"
+        return
+    fi
+    : > "$log"
+
+    emu_start "$emu" "$iso" "$log" "$dir" || {
+        emu_record FAIL "$full" "could not start $emu"; return; }
+    local limit=$(( $(emu_timeout "$emu") * 10 )) ticks=0 why=""
+    while :; do
+        if [ -f "$dir/rc" ]; then
+            break
+        fi
+        if [ "$status" = - ] && emu_markers_ok "$log" "${markers[@]}"; then
+            break
+        fi
+        if [ $ticks -ge $limit ]; then
+            why="timed out after $(emu_timeout "$emu") s"
+            break
+        fi
+        sleep 0.1
+        ticks=$((ticks + 1))
+    done
+    emu_stop "$EMU_PID"
+    # A file the emulator still writes could lose its tail: read it last.
+    tr -d '\r' < "$log" > "$dir/serial.txt"
+
+    if [ -z "$why" ]; then
+        why=$(emu_judge "$emu" "$dir" "$status" "${markers[@]}")
+    fi
+    if [ -z "$why" ]; then
+        emu_record PASS "$full"
+    else
+        emu_record FAIL "$full" "$why"
+        echo "    ---- serial output (last 25 lines of $dir/serial.txt) ----"
+        tail -n 25 "$dir/serial.txt" | sed 's/^/    | /'
+        if [ -s "$dir/emu.out" ]; then
+            echo "    ---- emulator messages ----"
+            tail -n 5 "$dir/emu.out" | sed 's/^/    | /'
+        fi
+    fi
+}
+
+# True when every positive marker is in the log (used to stop runs that
+# do not shut down).
+emu_markers_ok() {
+    local log=$1
+    shift
+    local m
+    for m in "$@"; do
+        case $m in
+            '!'*) ;;
+            *) grep -qF -- "$m" "$log" 2>/dev/null || return 1 ;;
+        esac
+    done
+}
+
+# Print why the run failed, or nothing when it passed.
+emu_judge() {
+    local emu=$1 dir=$2 status=$3
+    shift 3
+    local txt="$dir/serial.txt" m
+    for m in "$@"; do
+        case $m in
+            '!'*)
+                if grep -qF -- "${m#!}" "$txt"; then
+                    echo "unexpected '${m#!}' in the output"; return
+                fi ;;
+            *)
+                if ! grep -qF -- "$m" "$txt"; then
+                    echo "marker '$m' not seen"; return
+                fi ;;
+        esac
+    done
+    [ "$status" = - ] && return
+    if ! grep -qF "Tern: shutdown, status $status" "$txt"; then
+        echo "no 'Tern: shutdown, status $status' line"; return
+    fi
+    case $emu in
+        qemu|ovmf)
+            local rc want=$(( (status << 1) | 1 ))
+            rc=$(cat "$dir/rc" 2>/dev/null)
+            if [ "$rc" != "$want" ]; then
+                echo "QEMU exit code ${rc:-none}, expected $want (isa-debug-exit status $status)"
+            fi ;;
+    esac
+}
