@@ -11,8 +11,6 @@
 #include <tern/mm.h>
 #include <tern/lib.h>
 
-#define MB2_LOADER_MAGIC        0x36d76289
-
 enum mb2_tag_type {
     MB2_TAG_END             = 0,
     MB2_TAG_CMDLINE         = 1,
@@ -63,10 +61,7 @@ struct mb2_tag_efi_mmap {
     uint8_t map[];
 };
 
-/* Called from boot/multiboot2.asm only. */
-__noreturn void mb2_boot(uint32_t magic, uint32_t info_phys);
-
-static struct boot_info mb2_boot_info;
+#include "mb2.h"
 
 /* Copy a NUL-terminated string from a tag, truncating to fit. */
 static void copy_tag_string(char *dst, size_t dst_size, const char *src,
@@ -166,30 +161,39 @@ static void mb2_parse_tag(struct boot_info *bi, const struct mb2_tag *tag)
     }
 }
 
-__noreturn void mb2_boot(uint32_t magic, uint32_t info_phys)
+void mb2_parse(const uint8_t *info, uint64_t info_phys, struct boot_info *bi)
 {
-    struct boot_info *bi = &mb2_boot_info;
-    const uint8_t *info = phys_to_virt(info_phys);
     uint32_t total_size = *(const uint32_t *)info;
 
-    /* The assembly already checked the magic; kept for readers. */
-    (void)magic;
-
     bi->loader_data_start = info_phys;
-    bi->loader_data_end = (uint64_t)info_phys + total_size;
+    bi->loader_data_end = info_phys + total_size;
 
-    /* Tags start after the 8-byte header, each padded to 8 bytes. */
+    /* Tags start after the 8-byte header, each padded to 8 bytes. A tag
+     * that claims to run past the end stops the walk. */
     const uint8_t *p = info + 8;
     const uint8_t *end = info + total_size;
     while (p + sizeof(struct mb2_tag) <= end) {
         const struct mb2_tag *tag = (const void *)p;
         if (tag->type == MB2_TAG_END || tag->size < sizeof(*tag) ||
-            p + tag->size > end)
+            tag->size > (size_t)(end - p))
             break;
         mb2_parse_tag(bi, tag);
         p += ALIGN_UP(tag->size, 8u);
     }
     if (bi->loader[0] == '\0')
         strcpy(bi->loader, "Multiboot2 loader");
-    kmain(bi);
 }
+
+#ifndef UNIT_TEST
+/* Called from boot/multiboot2.asm only, which checked the magic. */
+__noreturn void mb2_boot(uint32_t magic, uint32_t info_phys);
+
+__noreturn void mb2_boot(uint32_t magic, uint32_t info_phys)
+{
+    static struct boot_info bi;
+
+    (void)magic;
+    mb2_parse(phys_to_virt(info_phys), info_phys, &bi);
+    kmain(&bi);
+}
+#endif

@@ -140,21 +140,28 @@ out:
 
 void frame_free_contig(uint64_t pa, uint64_t count)
 {
-    uint64_t flags = spin_lock_irqsave(&frame_lock);
     uint64_t first = pa / PAGE_SIZE;
+    uint64_t bad = 0;
 
-    if (pa % PAGE_SIZE || first + count > nr_frames)
+    if (pa % PAGE_SIZE || count == 0 || first + count > nr_frames)
         panic("frame_free: %#lx (+%lu frames) is not a frame Tern owns",
               pa, count);
-    for (uint64_t i = first; i < first + count; i++) {
+    /* Check every frame before changing any, and panic only after
+     * dropping the lock. */
+    uint64_t flags = spin_lock_irqsave(&frame_lock);
+    for (uint64_t i = first; i < first + count && !bad; i++)
         if (!bit_test(i))
-            panic("frame_free: double free of frame %#lx", i * PAGE_SIZE);
-        bit_clear(i);
+            bad = i * PAGE_SIZE + 1;    /* +1: frame 0 is a valid answer */
+    if (!bad) {
+        for (uint64_t i = first; i < first + count; i++)
+            bit_clear(i);
+        nr_free += count;
+        if (first < hint)
+            hint = first;
     }
-    nr_free += count;
-    if (first < hint)
-        hint = first;
     spin_unlock_irqrestore(&frame_lock, flags);
+    if (bad)
+        panic("frame_free: double free of frame %#lx", bad - 1);
 }
 
 void frame_free(uint64_t pa)
