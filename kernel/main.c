@@ -12,10 +12,13 @@
 #include <tern/console.h>
 #include <tern/cpu.h>
 #include <tern/desc.h>
+#include <tern/hvm.h>
+#include <tern/loader.h>
 #include <tern/mm.h>
 #include <tern/panic.h>
 #include <tern/percpu.h>
 #include <tern/power.h>
+#include <tern/sched.h>
 #include <tern/selftest.h>
 #include <tern/time.h>
 #include <tern/x86.h>
@@ -64,10 +67,13 @@ __noreturn void kmain(struct boot_info *bi)
     apic_init();                                /* local APIC, PICs masked */
     time_init();                                /* TSC + APIC timer via PIT */
     irq_enable();
+    bool can_run = hvm_init();                  /* VMX (or SVM), per CPU */
 
     selftest_run(&cmdline_options.tests);       /* only with test= */
 
-    pr_info("Tern: boot complete; no guests to run yet, idling "
+    if (can_run && loader_start_guests(bi))     /* role=guest modules */
+        sched_run();                            /* never returns */
+    pr_info("Tern: boot complete; no guests to run, idling "
             "(QEMU: Ctrl-A X quits)\n");
     for (;;)
         hlt();

@@ -1,0 +1,109 @@
+/*
+ * include/tern/domain.h: domains, their vCPUs, and guest memory
+ * (kernel/domain.c, kernel/p2m.c).
+ *
+ * A domain is one guest: a name, guest-physical RAM backed by host
+ * frames (the p2m), one vCPU today (the array is ready for more), and a
+ * state with the reason it got there. vCPUs are what the scheduler runs.
+ *
+ * Guest-physical layout (a PC's): RAM from 0 to mem_size, except the
+ * legacy VGA window 0xA0000-0xBFFFF, which is an MMIO hole like every
+ * address at or above mem_size. Holes exit to the hypervisor (EPT/NPT
+ * violation) and go to kernel/io.c.
+ */
+#ifndef TERN_DOMAIN_H
+#define TERN_DOMAIN_H
+
+#include <tern/compiler.h>
+#include <tern/hvm.h>
+
+#define DOMAIN_NAME_MAX     32
+#define MAX_DOMAINS         16
+#define MAX_VCPUS           8
+#define GUEST_VGA_HOLE_START 0xa0000ul
+#define GUEST_VGA_HOLE_END  0xc0000ul
+
+enum domain_state {
+    DOMAIN_CREATED,         /* being built */
+    DOMAIN_RUNNING,
+    DOMAIN_PAUSED,
+    DOMAIN_SHUTDOWN,        /* the guest asked to stop; see shutdown_status */
+    DOMAIN_CRASHED,         /* stopped by Tern; see reason */
+};
+
+enum vcpu_state {
+    VCPU_RUNNABLE,
+    VCPU_BLOCKED,           /* HLT: waits for an interrupt */
+    VCPU_STOPPED,           /* its domain ended */
+};
+
+/* The testdev device (kernel/testdev.c): scratch I/O and MMIO, and a
+ * delayed interrupt, for the guest test suite. */
+#define TESTDEV_MMIO_BASE   0xfeb00000ul
+#define TESTDEV_MMIO_SIZE   0x1000ul
+struct testdev {
+    bool enabled;
+    uint8_t ports[8];               /* 0xe0-0xe7 */
+    uint8_t mmio[TESTDEV_MMIO_SIZE];
+};
+
+struct vcpu {
+    struct domain *domain;
+    unsigned int id;
+    enum vcpu_state state;
+    struct hvm_regs regs;           /* GPRs, RIP, RFLAGS: see hvm.h */
+    void *arch;                     /* the backend's state (VMCS, VMCB) */
+
+    /* One pending external interrupt, delivered when the guest allows. */
+    bool irq_pending;
+    uint8_t irq_vector;
+    uint64_t irq_due_ns;            /* not before this time */
+
+    struct vcpu *next_run;          /* scheduler's ring */
+    uint64_t exits;                 /* exits taken, for the end report */
+    uint64_t exits_tick;            /* host tick when its slice began */
+};
+
+struct domain {
+    unsigned int id;
+    char name[DOMAIN_NAME_MAX];
+    enum domain_state state;
+    int shutdown_status;
+    char reason[96];
+
+    uint64_t mem_size;              /* guest RAM, bytes */
+    uint64_t mem_host;              /* host-physical base of that RAM */
+    void *arch;                     /* backend's: EPT or NPT root */
+
+    struct vcpu *vcpus[MAX_VCPUS];
+    unsigned int nr_vcpus;
+
+    struct testdev testdev;
+    uint64_t unclaimed_io, unclaimed_mmio;  /* default-handled accesses */
+    char console[160];              /* port 0xe9 line being assembled */
+    unsigned int console_len;
+};
+
+extern struct domain *domains[MAX_DOMAINS];
+
+/* Create a domain with 'mem_size' bytes of RAM (whole pages), zeroed;
+ * NULL and a message when it cannot. */
+struct domain *domain_create(const char *name, uint64_t mem_size);
+struct vcpu *domain_add_vcpu(struct domain *d, enum hvm_start_mode mode);
+/* The guest stopped itself (e.g. isa-debug-exit); status as given. */
+void domain_shutdown(struct domain *d, int status);
+/* Tern stops the domain: prints 'why' and the vCPU state. Other domains
+ * carry on. */
+void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+bool domain_is_alive(const struct domain *d);
+/* Print a line of guest console output, prefixed with the name. */
+void domain_console_putc(struct domain *d, char c);
+
+/* Guest memory (kernel/p2m.c). A pointer to guest-physical [gpa, gpa+len)
+ * if all of it is RAM in one page-contiguous run, else NULL. */
+void *p2m_gpa_to_hva(struct domain *d, uint64_t gpa, size_t len);
+bool p2m_is_ram(const struct domain *d, uint64_t gpa);
+int p2m_copy_to_guest(struct domain *d, uint64_t gpa, const void *src, size_t len);
+int p2m_copy_from_guest(struct domain *d, void *dst, uint64_t gpa, size_t len);
+
+#endif

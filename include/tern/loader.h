@@ -1,0 +1,42 @@
+/*
+ * include/tern/loader.h: building guest domains from boot modules
+ * (kernel/loader.c).
+ *
+ * A module whose command line says role=guest becomes a domain. Its
+ * options (documented in docs/guests.md):
+ *   name=NAME          the domain's name (default: the file name)
+ *   kind=flat          a flat binary started in real mode at CS:IP=0:load,
+ *                      like a boot sector (default)
+ *   kind=multiboot     a Multiboot (v1) kernel, ELF32 or a.out-kludge,
+ *                      started in 32-bit protected mode with a Multiboot
+ *                      information block
+ *   mem=SIZE           guest RAM (default 16M; K/M/G suffixes)
+ *   load=ADDR          where a flat image goes (default 0x7c00)
+ *   testdev=on|off     the test device of kernel/io.c (default off)
+ * Anything wrong (unknown option, bad value, image too big, bad
+ * Multiboot header) is reported by name and that guest is not started.
+ */
+#ifndef TERN_LOADER_H
+#define TERN_LOADER_H
+
+#include <tern/boot_info.h>
+
+/* Create and queue a domain for each role=guest module; returns how many
+ * started. */
+unsigned int loader_start_guests(const struct boot_info *bi);
+
+/* The parser for one module's options, exposed for unit tests. */
+enum guest_kind { GUEST_FLAT, GUEST_MULTIBOOT };
+struct guest_config {
+    char name[32];
+    bool is_guest;
+    enum guest_kind kind;
+    uint64_t mem;
+    uint64_t load;
+    bool testdev;
+};
+/* 0, or -EINVAL with a message naming the bad option in 'err'. */
+int loader_parse_options(const char *cmdline, struct guest_config *cfg,
+                         char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * include/tern/sched.h: the scheduler (kernel/sched.c).
+ */
+#ifndef TERN_SCHED_H
+#define TERN_SCHED_H
+
+#include <tern/compiler.h>
+
+struct vcpu;
+
+void sched_add(struct vcpu *v);
+/* Run vCPUs until every domain has ended, then shut down. */
+__noreturn void sched_run(void);
+
+#endif

@@ -1,0 +1,668 @@
+/*
+ * kernel/hvm.c: the vendor-neutral half of running guests.
+ *
+ * hvm_init() picks the backend (VMX or SVM) once, from what the CPU
+ * offers. hvm_vcpu_run() enters a vCPU and handles its exits until it
+ * must yield; each normalised exit (struct hvm_exit) goes to one small
+ * handler in hvm_exit_handlers[]. Handlers return EXIT_RESUME to enter
+ * the guest again at once, or EXIT_YIELD to go back to the scheduler
+ * (the vCPU blocked, its domain ended, or its time slice is over).
+ *
+ * Instruction-level work that is the same on both vendors lives here:
+ * port I/O including INS/OUTS with REP (guest linear addresses walked
+ * through the guest's page tables by kernel/pagewalk.c), MMIO through
+ * the decoder and emulator (kernel/decode.c, kernel/emulate.c), CPUID
+ * filtering, the MSR allow list, control-register writes, HLT.
+ *
+ * Context: the scheduler loop, interrupts off (briefly on to take host
+ * interrupts after an external-interrupt exit).
+ */
+#include <tern/cmdline.h>
+#include <tern/console.h>
+#include <tern/cpu.h>
+#include <tern/decode.h>
+#include <tern/domain.h>
+#include <tern/emulate.h>
+#include <tern/errno.h>
+#include <tern/hvm.h>
+#include <tern/io.h>
+#include <tern/lib.h>
+#include <tern/mm.h>
+#include <tern/pagewalk.h>
+#include <tern/percpu.h>
+#include <tern/time.h>
+#include <tern/x86.h>
+
+#define EXIT_RESUME     0
+#define EXIT_YIELD      1
+#define STRING_IO_MAX   4096        /* elements of a REP INS/OUTS per exit */
+
+#define VECTOR_UD       6
+#define VECTOR_GP       13
+#define VECTOR_PF       14
+
+const struct hvm_ops *hvm;
+
+static const char *const exit_names[NR_HVM_EXITS] = {
+    [HVM_EXIT_NONE] = "none", [HVM_EXIT_EXTINT] = "external interrupt",
+    [HVM_EXIT_NMI] = "NMI", [HVM_EXIT_EXCEPTION] = "exception",
+    [HVM_EXIT_IO] = "I/O", [HVM_EXIT_MMIO] = "MMIO",
+    [HVM_EXIT_CPUID] = "CPUID", [HVM_EXIT_RDMSR] = "RDMSR",
+    [HVM_EXIT_WRMSR] = "WRMSR", [HVM_EXIT_CR] = "CR access",
+    [HVM_EXIT_HLT] = "HLT", [HVM_EXIT_VMCALL] = "hypercall",
+    [HVM_EXIT_SHUTDOWN] = "triple fault", [HVM_EXIT_INIT] = "INIT",
+    [HVM_EXIT_SIPI] = "SIPI", [HVM_EXIT_IRQ_WINDOW] = "interrupt window",
+    [HVM_EXIT_INVLPG] = "INVLPG", [HVM_EXIT_XSETBV] = "XSETBV",
+    [HVM_EXIT_VIRT_INSN] = "virtualization instruction",
+    [HVM_EXIT_ENTRY_FAILED] = "VM entry failed",
+    [HVM_EXIT_UNHANDLED] = "unhandled",
+};
+
+const char *hvm_exit_name(enum hvm_exit_reason r)
+{
+    return r < NR_HVM_EXITS && exit_names[r] ? exit_names[r] : "?";
+}
+
+static void inject_fault(struct vcpu *v, uint8_t vector, uint32_t error)
+{
+    hvm->inject(v, HVM_EVENT_EXCEPTION, vector, vector != VECTOR_UD, error);
+}
+
+static void advance_rip(struct vcpu *v, const struct hvm_exit *e)
+{
+    v->regs.rip += e->insn_len;
+}
+
+/* ---- guest memory by linear address ---- */
+
+static int walk_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    return p2m_copy_from_guest(opaque, buf, gpa, len);
+}
+
+static int walk_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+    return p2m_copy_to_guest(opaque, gpa, buf, len);
+}
+
+/* Guest linear to guest physical, through the guest's own page tables. */
+static int hvm_translate(struct vcpu *v, uint64_t gla, unsigned int access,
+                         uint64_t *gpa, uint32_t *pfec)
+{
+    struct pagewalk_ctx ctx = {
+        .cr0 = hvm->get_creg(v, CREG_CR0),
+        .cr3 = hvm->get_creg(v, CREG_CR3),
+        .cr4 = hvm->get_creg(v, CREG_CR4),
+        .efer = hvm->get_creg(v, CREG_EFER),
+        .user = hvm->get_cpl(v) == 3,
+        .read_gpa = walk_read,
+        .write_gpa = walk_write,
+        .opaque = v->domain,
+    };
+    return pagewalk_translate(&ctx, gla, access, gpa, pfec);
+}
+
+/* Deliver the fault a failed translation means; false if it was not a
+ * guest fault (then the domain has been crashed). */
+static bool translate_fault(struct vcpu *v, int rc, uint64_t gla,
+                            uint32_t pfec)
+{
+    if (rc == -EFAULT) {
+        hvm->set_creg(v, CREG_CR2, gla);
+        inject_fault(v, VECTOR_PF, pfec);
+        return true;
+    }
+    if (rc == -EINVAL) {
+        inject_fault(v, VECTOR_GP, 0);
+        return true;
+    }
+    domain_crash(v->domain, "its page tables for %#lx point outside its "
+                 "RAM (error %d)", gla, rc);
+    return false;
+}
+
+/* ---- port I/O ---- */
+
+static void gpr_write_sized(uint64_t *reg, unsigned int size, uint64_t val)
+{
+    /* IN AL/AX keep the other bits; IN EAX clears bits 63:32. */
+    if (size == 4)
+        *reg = (uint32_t)val;
+    else
+        *reg = (*reg & ~((1ul << (size * 8)) - 1)) | (val & ((1ul << (size * 8)) - 1));
+}
+
+/* One element of INS/OUTS at linear address 'gla'. */
+static int string_io_element(struct vcpu *v, const struct hvm_exit *e,
+                             uint64_t gla)
+{
+    uint64_t gpa;
+    uint32_t pfec, val = 0;
+    int rc = hvm_translate(v, gla, e->io.in ? PAGEWALK_WRITE : 0, &gpa, &pfec);
+
+    if (rc)
+        return translate_fault(v, rc, gla, pfec) ? 1 : -1;
+    void *p = p2m_gpa_to_hva(v->domain, gpa, e->io.size);
+    if (e->io.in) {
+        io_port_access(v, e->io.port, e->io.size, true, &val);
+        if (p)
+            memcpy(p, &val, e->io.size);
+        else
+            io_mmio_access(v, gpa, e->io.size, true, &(uint64_t){ val });
+    } else {
+        uint64_t mval = 0;
+        if (p)
+            memcpy(&val, p, e->io.size);
+        else {
+            io_mmio_access(v, gpa, e->io.size, false, &mval);
+            val = (uint32_t)mval;
+        }
+        io_port_access(v, e->io.port, e->io.size, false, &val);
+    }
+    return 0;
+}
+
+/*
+ * INS/OUTS, with REP: ES:rDI for INS, seg:rSI for OUTS (seg may be
+ * overridden), stepping by the size, backwards when RFLAGS.DF=1, with
+ * the pointer and count registers as wide as the address size (Intel SDM
+ * Vol. 2B, "INS/INSB/INSW/INSD" and "OUTS/OUTSB/OUTSW/OUTSD"). Up to
+ * STRING_IO_MAX elements per exit; if rCX is not yet 0 the instruction
+ * stays at RIP and runs again, so host and guest interrupts are taken in
+ * between, as on hardware.
+ */
+static int handle_string_io(struct vcpu *v, const struct hvm_exit *e)
+{
+    uint64_t *g = v->regs.gpr;
+    uint64_t amask = e->io.addr_size == 8 ? ~0ul : (1ul << (e->io.addr_size * 8)) - 1;
+    int ptr = e->io.in ? GPR_RDI : GPR_RSI;
+    enum hvm_seg seg = e->io.in ? SEG_ES : (enum hvm_seg)e->io.seg;
+    int64_t step = (v->regs.rflags & (1u << 10)) ? -(int64_t)e->io.size : e->io.size;
+    uint64_t count = e->io.rep ? g[GPR_RCX] & amask : 1;
+    struct hvm_segment s;
+
+    hvm->get_seg(v, seg, &s);
+    for (unsigned int n = 0; count && n < STRING_IO_MAX; n++) {
+        uint64_t off = g[ptr] & amask;
+        int rc = string_io_element(v, e, s.base + off);
+        if (rc)
+            return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
+        g[ptr] = (g[ptr] & ~amask) | ((off + step) & amask);
+        count--;
+        if (e->io.rep)
+            g[GPR_RCX] = (g[GPR_RCX] & ~amask) | count;
+        if (!domain_is_alive(v->domain))
+            return EXIT_YIELD;
+    }
+    if (count == 0)
+        advance_rip(v, e);
+    return EXIT_RESUME;
+}
+
+static int handle_io(struct vcpu *v, struct hvm_exit *e)
+{
+    if (e->io.string)
+        return handle_string_io(v, e);
+
+    uint32_t val = (uint32_t)v->regs.gpr[GPR_RAX];
+    io_port_access(v, e->io.port, e->io.size, e->io.in, &val);
+    if (e->io.in)
+        gpr_write_sized(&v->regs.gpr[GPR_RAX], e->io.size, val);
+    advance_rip(v, e);
+    return domain_is_alive(v->domain) ? EXIT_RESUME : EXIT_YIELD;
+}
+
+/* ---- MMIO: decode and emulate the faulting instruction ---- */
+
+static int mmio_mem(void *ctx, uint64_t gla, unsigned int size, uint64_t *val,
+                    bool write)
+{
+    struct vcpu *v = ctx;
+    uint64_t gpa;
+    uint32_t pfec;
+    int rc = hvm_translate(v, gla, write ? PAGEWALK_WRITE : 0, &gpa, &pfec);
+
+    if (rc) {
+        translate_fault(v, rc, gla, pfec);
+        return -EFAULT;
+    }
+    void *p = p2m_gpa_to_hva(v->domain, gpa, size);
+    if (p) {
+        if (write)
+            memcpy(p, val, size);
+        else {
+            *val = 0;
+            memcpy(val, p, size);
+        }
+    } else {
+        io_mmio_access(v, gpa, size, write, val);
+    }
+    return 0;
+}
+
+static int mmio_read(void *ctx, uint64_t gla, unsigned int size, uint64_t *val)
+{
+    return mmio_mem(ctx, gla, size, val, false);
+}
+
+static int mmio_write(void *ctx, uint64_t gla, unsigned int size, uint64_t val)
+{
+    return mmio_mem(ctx, gla, size, &val, true);
+}
+
+static const struct emulate_ops mmio_ops = { mmio_read, mmio_write };
+
+static enum decode_mode guest_mode(struct vcpu *v, struct hvm_segment *cs)
+{
+    hvm->get_seg(v, SEG_CS, cs);
+    if ((hvm->get_creg(v, CREG_EFER) & EFER_LMA) && (cs->attr & (1u << 13)))
+        return DECODE_MODE_64;
+    if ((hvm->get_creg(v, CREG_CR0) & CR0_PE) && (cs->attr & (1u << 14)))
+        return DECODE_MODE_32;
+    return DECODE_MODE_16;
+}
+
+/* Fetch up to 15 instruction bytes at CS:RIP, page by page. */
+static int fetch_insn(struct vcpu *v, uint64_t gla, uint8_t *buf, size_t *len)
+{
+    size_t got = 0;
+    while (got < DECODE_MAX_LEN) {
+        uint64_t gpa;
+        uint32_t pfec;
+        int rc = hvm_translate(v, gla + got, PAGEWALK_FETCH, &gpa, &pfec);
+        if (rc)
+            return got ? 0 : (translate_fault(v, rc, gla, pfec) ? 1 : -1);
+        size_t chunk = MIN(DECODE_MAX_LEN - got, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+        if (p2m_copy_from_guest(v->domain, buf + got, gpa, chunk))
+            break;
+        got += chunk;
+        *len = got;
+    }
+    return 0;
+}
+
+static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
+{
+    struct domain *d = v->domain;
+    struct hvm_segment cs;
+    struct decode_insn insn;
+    uint8_t bytes[DECODE_MAX_LEN];
+    size_t len = 0;
+
+    if (p2m_is_ram(d, e->mmio.gpa)) {
+        domain_crash(d, "nested page fault on RAM at %#lx (Tern bug?)",
+                     e->mmio.gpa);
+        return EXIT_YIELD;
+    }
+    if (e->mmio.fetch) {
+        domain_crash(d, "instruction fetch from MMIO at %#lx", e->mmio.gpa);
+        return EXIT_YIELD;
+    }
+    enum decode_mode mode = guest_mode(v, &cs);
+    int rc = fetch_insn(v, cs.base + v->regs.rip, bytes, &len);
+    if (rc)
+        return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
+    if (decode_insn(bytes, len, mode, &insn)) {
+        domain_crash(d, "cannot decode the instruction touching MMIO %#lx at "
+                     "RIP %#lx: %02x %02x %02x %02x %02x %02x", e->mmio.gpa,
+                     v->regs.rip, bytes[0], bytes[1], bytes[2], bytes[3],
+                     bytes[4], bytes[5]);
+        return EXIT_YIELD;
+    }
+
+    struct emulate_regs r;
+    memcpy(r.gpr, v->regs.gpr, sizeof(r.gpr));
+    r.rip = v->regs.rip;
+    r.rflags = v->regs.rflags;
+    for (enum hvm_seg s = SEG_ES; s <= SEG_GS; s++) {
+        struct hvm_segment seg;
+        hvm->get_seg(v, s, &seg);
+        r.seg_base[s] = seg.base;
+    }
+    rc = emulate_insn(&insn, mode, &r, &mmio_ops, v);
+    if (rc == -EFAULT)
+        return EXIT_RESUME;     /* a #PF or #GP is on its way to the guest */
+    if (rc) {
+        domain_crash(d, "cannot emulate the instruction touching MMIO %#lx "
+                     "at RIP %#lx (error %d)", e->mmio.gpa, v->regs.rip, rc);
+        return EXIT_YIELD;
+    }
+    memcpy(v->regs.gpr, r.gpr, sizeof(r.gpr));
+    v->regs.rip = r.rip;
+    v->regs.rflags = r.rflags;
+    return domain_is_alive(d) ? EXIT_RESUME : EXIT_YIELD;
+}
+
+/* ---- CPUID: what a guest may see ---- */
+
+static int handle_cpuid(struct vcpu *v, struct hvm_exit *e)
+{
+    uint64_t *g = v->regs.gpr;
+    uint32_t leaf = (uint32_t)g[GPR_RAX], sub = (uint32_t)g[GPR_RCX];
+    uint32_t a, b, c, d;
+
+    cpuid_count(leaf, sub, &a, &b, &c, &d);
+    switch (leaf) {
+    case 0x1:
+        /* Hide what Tern does not virtualise: VMX/SMX (no nesting), the
+         * local APIC and x2APIC and TSC deadline (no virtual APIC yet),
+         * MONITOR/MWAIT, XSAVE/OSXSAVE and AVX (no XSAVE state switching
+         * yet); say a hypervisor is present. */
+        c &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24) |
+               (1u << 26) | (1u << 27) | (1u << 28));
+        c |= 1u << 31;
+        d &= ~(1u << 9);
+        b = (b & 0x00ffffff) | (v->id << 24);   /* initial APIC ID */
+        break;
+    case 0x7:
+        /* Extended features needing XSAVE state (AVX2, AVX-512, ...). */
+        b &= ~((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) |
+               (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31));
+        c = d = 0;
+        break;
+    case 0xd:
+        a = b = c = d = 0;
+        break;
+    case 0x40000000:
+        a = 0x40000001;
+        memcpy(&b, "Tern", 4);
+        memcpy(&c, "Tern", 4);
+        memcpy(&d, "Tern", 4);
+        break;
+    case 0x40000001:
+        a = b = c = d = 0;
+        break;
+    case 0x80000001:
+        c &= ~(1u << 2);            /* SVM */
+        break;
+    default:
+        break;
+    }
+    g[GPR_RAX] = a;
+    g[GPR_RBX] = b;
+    g[GPR_RCX] = c;
+    g[GPR_RDX] = d;
+    advance_rip(v, e);
+    return EXIT_RESUME;
+}
+
+/* ---- MSRs: a documented allow list (docs/vmx.md); #GP for the rest ---- */
+
+#define MSR_TSC             0x10
+#define MSR_MTRR_CAP        0xfe
+#define MSR_MISC_ENABLE     0x1a0
+#define MSR_MTRR_DEF_TYPE   0x2ff
+
+static int handle_msr(struct vcpu *v, struct hvm_exit *e)
+{
+    uint64_t *g = v->regs.gpr;
+    uint32_t msr = (uint32_t)g[GPR_RCX];
+    uint64_t val = (g[GPR_RDX] << 32) | (uint32_t)g[GPR_RAX];
+    bool write = e->reason == HVM_EXIT_WRMSR;
+    bool ok = true;
+
+    switch (msr) {
+    case MSR_EFER:
+        if (write)
+            ok = hvm->set_creg(v, CREG_EFER, val) == 0;
+        else
+            val = hvm->get_creg(v, CREG_EFER);
+        break;
+    case MSR_TSC:
+        ok = !write;
+        val = rdtsc();
+        break;
+    case MSR_MTRR_CAP:              /* no MTRRs to program */
+    case MSR_MTRR_DEF_TYPE:
+        ok = !write || val == 0 || msr == MSR_MTRR_DEF_TYPE;
+        val = 0;
+        break;
+    case MSR_MISC_ENABLE:           /* fast strings on, writes ignored */
+        val = 1;
+        break;
+    default:
+        ok = false;
+        break;
+    }
+    if (!ok) {
+        if (cmdline_options.trace & TRACE_EXITS)
+            pr_info("hvm: %s: %s of MSR %#x refused: #GP\n", v->domain->name,
+                    write ? "WRMSR" : "RDMSR", msr);
+        inject_fault(v, VECTOR_GP, 0);
+        return EXIT_RESUME;
+    }
+    if (!write) {
+        g[GPR_RAX] = (uint32_t)val;
+        g[GPR_RDX] = val >> 32;
+    }
+    advance_rip(v, e);
+    return EXIT_RESUME;
+}
+
+/* ---- control registers ---- */
+
+static int handle_cr(struct vcpu *v, struct hvm_exit *e)
+{
+    uint64_t *g = v->regs.gpr;
+    uint64_t cr0 = hvm->get_creg(v, CREG_CR0);
+    static const enum hvm_creg cregs[16] = { [0] = CREG_CR0, [3] = CREG_CR3,
+                                             [4] = CREG_CR4 };
+    int rc = 0;
+
+    switch (e->cr.type) {
+    case HVM_CR_MOV_TO:
+        if (e->cr.cr != 0 && e->cr.cr != 3 && e->cr.cr != 4)
+            goto unhandled;
+        rc = hvm->set_creg(v, cregs[e->cr.cr], g[e->cr.gpr]);
+        break;
+    case HVM_CR_MOV_FROM:
+        if (e->cr.cr != 3)
+            goto unhandled;
+        g[e->cr.gpr] = hvm->get_creg(v, CREG_CR3);
+        break;
+    case HVM_CR_CLTS:
+        rc = hvm->set_creg(v, CREG_CR0, cr0 & ~CR0_TS);
+        break;
+    case HVM_CR_LMSW:
+        /* LMSW sets PE (never clears it), MP, EM, TS. */
+        rc = hvm->set_creg(v, CREG_CR0, (cr0 & ~0xeul) |
+                           (e->cr.lmsw_data & 0xf) | (cr0 & CR0_PE));
+        break;
+    }
+    if (rc)
+        inject_fault(v, VECTOR_GP, 0);
+    else
+        advance_rip(v, e);
+    return EXIT_RESUME;
+
+unhandled:
+    domain_crash(v->domain, "access to CR%u that Tern does not intercept",
+                 e->cr.cr);
+    return EXIT_YIELD;
+}
+
+/* ---- the rest ---- */
+
+static int handle_hlt(struct vcpu *v, struct hvm_exit *e)
+{
+    advance_rip(v, e);
+    if (v->irq_pending)
+        return EXIT_RESUME;         /* the interrupt is already coming */
+    if (!(v->regs.rflags & RFLAGS_IF)) {
+        domain_crash(v->domain, "HLT with interrupts disabled and nothing "
+                     "to wake it: the vCPU would sleep forever");
+        return EXIT_YIELD;
+    }
+    v->state = VCPU_BLOCKED;
+    return EXIT_YIELD;
+}
+
+static int handle_extint(struct vcpu *v, struct hvm_exit *e)
+{
+    (void)e;
+    /* The interrupt is still pending in the local APIC (no ack on exit):
+     * open a window for the host's own handler to take it. */
+    irq_enable();
+    __asm__ __volatile__("nop");
+    irq_disable();
+    return this_cpu()->ticks != v->exits_tick ? EXIT_YIELD : EXIT_RESUME;
+}
+
+static int handle_nmi(struct vcpu *v, struct hvm_exit *e)
+{
+    (void)e;
+    pr_warn("hvm: NMI while running %s; continuing\n", v->domain->name);
+    return EXIT_RESUME;
+}
+
+static int handle_shutdown(struct vcpu *v, struct hvm_exit *e)
+{
+    (void)e;
+    domain_crash(v->domain, "triple fault (an exception while delivering a "
+                 "double fault)");
+    return EXIT_YIELD;
+}
+
+static int handle_vmcall(struct vcpu *v, struct hvm_exit *e)
+{
+    /* No hypercalls are defined for HVM guests yet. */
+    v->regs.gpr[GPR_RAX] = (uint64_t)-ENOSYS;
+    advance_rip(v, e);
+    return EXIT_RESUME;
+}
+
+static int handle_irq_window(struct vcpu *v, struct hvm_exit *e)
+{
+    (void)e;
+    hvm->irq_window(v, false);
+    return EXIT_RESUME;
+}
+
+static int handle_resume(struct vcpu *v, struct hvm_exit *e)
+{
+    advance_rip(v, e);
+    return EXIT_RESUME;
+}
+
+static int handle_ud(struct vcpu *v, struct hvm_exit *e)
+{
+    (void)e;
+    inject_fault(v, VECTOR_UD, 0);
+    return EXIT_RESUME;
+}
+
+static int handle_ignore(struct vcpu *v, struct hvm_exit *e)
+{
+    (void)v;
+    (void)e;
+    return EXIT_RESUME;
+}
+
+static int handle_failed(struct vcpu *v, struct hvm_exit *e)
+{
+    if (e->reason == HVM_EXIT_ENTRY_FAILED)
+        domain_crash(v->domain, "VM entry failed: %s", e->fail.what);
+    else
+        domain_crash(v->domain, "%s exit Tern does not handle: %s",
+                     hvm->name, e->fail.what ? e->fail.what :
+                     hvm_exit_name(e->reason));
+    return EXIT_YIELD;
+}
+
+typedef int (*exit_handler_t)(struct vcpu *v, struct hvm_exit *e);
+
+static const exit_handler_t hvm_exit_handlers[NR_HVM_EXITS] = {
+    [HVM_EXIT_EXTINT] = handle_extint,
+    [HVM_EXIT_NMI] = handle_nmi,
+    [HVM_EXIT_EXCEPTION] = handle_failed,   /* none intercepted */
+    [HVM_EXIT_IO] = handle_io,
+    [HVM_EXIT_MMIO] = handle_mmio,
+    [HVM_EXIT_CPUID] = handle_cpuid,
+    [HVM_EXIT_RDMSR] = handle_msr,
+    [HVM_EXIT_WRMSR] = handle_msr,
+    [HVM_EXIT_CR] = handle_cr,
+    [HVM_EXIT_HLT] = handle_hlt,
+    [HVM_EXIT_VMCALL] = handle_vmcall,
+    [HVM_EXIT_SHUTDOWN] = handle_shutdown,
+    [HVM_EXIT_INIT] = handle_ignore,        /* one vCPU: nobody sends INIT */
+    [HVM_EXIT_SIPI] = handle_ignore,
+    [HVM_EXIT_IRQ_WINDOW] = handle_irq_window,
+    [HVM_EXIT_INVLPG] = handle_resume,
+    [HVM_EXIT_XSETBV] = handle_ud,          /* XSAVE is hidden in CPUID */
+    [HVM_EXIT_VIRT_INSN] = handle_ud,
+    [HVM_EXIT_ENTRY_FAILED] = handle_failed,
+    [HVM_EXIT_UNHANDLED] = handle_failed,
+};
+
+static void trace_exit(struct vcpu *v, const struct hvm_exit *e)
+{
+    char detail[64] = "";
+    if (e->reason == HVM_EXIT_IO)
+        snprintf(detail, sizeof(detail), " port %#x %s%s size %u",
+                 e->io.port, e->io.in ? "in" : "out",
+                 e->io.string ? (e->io.rep ? " rep-string" : " string") : "",
+                 e->io.size);
+    else if (e->reason == HVM_EXIT_MMIO)
+        snprintf(detail, sizeof(detail), " gpa %#lx %s", e->mmio.gpa,
+                 e->mmio.write ? "write" : "read");
+    else if (e->reason == HVM_EXIT_CPUID || e->reason == HVM_EXIT_RDMSR ||
+             e->reason == HVM_EXIT_WRMSR)
+        snprintf(detail, sizeof(detail), " %s %#lx",
+                 e->reason == HVM_EXIT_CPUID ? "leaf" : "msr",
+                 v->regs.gpr[e->reason == HVM_EXIT_CPUID ? GPR_RAX : GPR_RCX]);
+    pr_info("exit %s/%u: %s (%s %#x) at RIP %#lx%s\n", v->domain->name, v->id,
+            hvm_exit_name(e->reason), hvm->name, e->raw, v->regs.rip, detail);
+}
+
+/* Inject a pending interrupt when the guest can take it, or ask to exit
+ * as soon as it can. */
+static void deliver_pending_irq(struct vcpu *v)
+{
+    if (!v->irq_pending || time_ns() < v->irq_due_ns)
+        return;
+    if (hvm->irq_allowed(v)) {
+        hvm->inject(v, HVM_EVENT_EXTINT, v->irq_vector, false, 0);
+        v->irq_pending = false;
+        hvm->irq_window(v, false);
+    } else {
+        hvm->irq_window(v, true);
+    }
+}
+
+void hvm_vcpu_run(struct vcpu *v)
+{
+    struct hvm_exit e;
+
+    v->exits_tick = this_cpu()->ticks;
+    v->domain->state = DOMAIN_RUNNING;
+    for (;;) {
+        deliver_pending_irq(v);
+        e.reason = HVM_EXIT_NONE;
+        e.fail.what = NULL;
+        hvm->vcpu_run(v, &e);
+        v->exits++;
+        if (cmdline_options.trace & TRACE_EXITS)
+            trace_exit(v, &e);
+        exit_handler_t h = e.reason < NR_HVM_EXITS ? hvm_exit_handlers[e.reason] : NULL;
+        if (!h)
+            h = handle_failed;
+        if (h(v, &e) == EXIT_YIELD || v->state != VCPU_RUNNABLE)
+            return;
+    }
+}
+
+bool hvm_init(void)
+{
+    hvm = vmx_probe();
+    if (!hvm) {
+        pr_warn("hvm: no usable Intel VT-x%s: guests cannot run\n",
+                boot_cpu.svm ? " (the AMD SVM backend is not written yet)" : "");
+        return false;
+    }
+    if (hvm->cpu_enable()) {
+        hvm = NULL;
+        return false;
+    }
+    pr_info("hvm: using %s\n", hvm->name);
+    return true;
+}

@@ -1,0 +1,111 @@
+/*
+ * kernel/sched.c: the scheduler: round robin over runnable vCPUs on one
+ * physical CPU.
+ *
+ * vCPUs sit on one ring. sched_run() picks the next runnable one after
+ * the last it ran and lets hvm_vcpu_run() handle its exits until it
+ * yields: it blocked in HLT, its domain ended, or a host timer tick ended
+ * its time slice (one tick, 1/TIMER_HZ s). A blocked vCPU becomes
+ * runnable when an interrupt for it is due. With nothing runnable the CPU
+ * halts until the next host interrupt. When every domain has ended, Tern
+ * reports them and shuts the machine down: status 0 if all shut down
+ * with status 0, else 1.
+ *
+ * The ring-3 device-model domains of later issues are vCPUs of another
+ * kind on the same ring, scheduled by the same loop.
+ *
+ * Context: the boot CPU after kmain(), interrupts off except while idle.
+ */
+#include <tern/console.h>
+#include <tern/domain.h>
+#include <tern/hvm.h>
+#include <tern/power.h>
+#include <tern/sched.h>
+#include <tern/time.h>
+#include <tern/x86.h>
+
+static struct vcpu *ring;           /* any vCPU on the ring, or NULL */
+static struct vcpu *last;           /* the one that ran last */
+
+void sched_add(struct vcpu *v)
+{
+    if (!ring) {
+        v->next_run = v;
+        ring = last = v;
+    } else {
+        v->next_run = last->next_run;
+        last->next_run = v;
+    }
+}
+
+/* Wake a blocked vCPU whose interrupt is due. */
+static bool sched_wake(struct vcpu *v, uint64_t now)
+{
+    if (v->state == VCPU_BLOCKED && v->irq_pending && now >= v->irq_due_ns)
+        v->state = VCPU_RUNNABLE;
+    return v->state == VCPU_RUNNABLE;
+}
+
+static struct vcpu *sched_pick(void)
+{
+    uint64_t now = time_ns();
+    struct vcpu *v = last->next_run;
+    do {
+        if (sched_wake(v, now))
+            return v;
+        v = v->next_run;
+    } while (v != last->next_run);
+    return NULL;
+}
+
+static __noreturn void sched_finish(void)
+{
+    int status = SHUTDOWN_STATUS_OK;
+
+    pr_info("sched: all domains have ended\n");
+    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *d = domains[i];
+        if (!d)
+            continue;
+        uint64_t exits = 0;
+        for (unsigned j = 0; j < d->nr_vcpus; j++)
+            exits += d->vcpus[j]->exits;
+        if (d->state == DOMAIN_SHUTDOWN)
+            pr_info("sched:   %s: shut down, status %d, %lu exits, %lu "
+                    "unclaimed I/O, %lu unclaimed MMIO\n", d->name,
+                    d->shutdown_status, exits, d->unclaimed_io,
+                    d->unclaimed_mmio);
+        else
+            pr_info("sched:   %s: crashed: %s\n", d->name, d->reason);
+        if (d->state != DOMAIN_SHUTDOWN || d->shutdown_status != 0)
+            status = SHUTDOWN_STATUS_FAIL;
+    }
+    machine_shutdown(status);
+}
+
+static bool any_alive(void)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (domains[i] && domain_is_alive(domains[i]))
+            return true;
+    return false;
+}
+
+__noreturn void sched_run(void)
+{
+    irq_disable();
+    for (;;) {
+        if (!ring || !any_alive())
+            sched_finish();
+        struct vcpu *v = sched_pick();
+        if (!v) {
+            /* Idle: sleep until the next host interrupt (the timer tick). */
+            irq_enable();
+            hlt();
+            irq_disable();
+            continue;
+        }
+        last = v;
+        hvm_vcpu_run(v);
+    }
+}

@@ -1,0 +1,2 @@
+# tests/unit/pagewalk.mk: the guest page-table walker's unit test.
+UNIT_SRCS_pagewalk := kernel/pagewalk.c
