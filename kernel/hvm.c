@@ -42,6 +42,7 @@
 #define VECTOR_PF       14
 
 const struct hvm_ops *hvm;
+static unsigned int guest_maxphyaddr;   /* CPUID.80000008H:EAX[7:0] */
 
 static const char *const exit_names[NR_HVM_EXITS] = {
     [HVM_EXIT_NONE] = "none", [HVM_EXIT_EXTINT] = "external interrupt",
@@ -89,12 +90,15 @@ static int walk_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
 static int hvm_translate(struct vcpu *v, uint64_t gla, unsigned int access,
                          uint64_t *gpa, uint32_t *pfec)
 {
+    unsigned int cpl = hvm->get_cpl(v);
     struct pagewalk_ctx ctx = {
         .cr0 = hvm->get_creg(v, CREG_CR0),
         .cr3 = hvm->get_creg(v, CREG_CR3),
         .cr4 = hvm->get_creg(v, CREG_CR4),
         .efer = hvm->get_creg(v, CREG_EFER),
-        .user = hvm->get_cpl(v) == 3,
+        .user = cpl == 3,
+        .ac = cpl < 3 && (v->regs.rflags & RFLAGS_AC),
+        .maxphyaddr = guest_maxphyaddr,
         .read_gpa = walk_read,
         .write_gpa = walk_write,
         .opaque = v->domain,
@@ -177,7 +181,7 @@ static int handle_string_io(struct vcpu *v, const struct hvm_exit *e)
     uint64_t amask = e->io.addr_size == 8 ? ~0ul : (1ul << (e->io.addr_size * 8)) - 1;
     int ptr = e->io.in ? GPR_RDI : GPR_RSI;
     enum hvm_seg seg = e->io.in ? SEG_ES : (enum hvm_seg)e->io.seg;
-    int64_t step = (v->regs.rflags & (1u << 10)) ? -(int64_t)e->io.size : e->io.size;
+    int64_t step = (v->regs.rflags & RFLAGS_DF) ? -(int64_t)e->io.size : e->io.size;
     uint64_t count = e->io.rep ? g[GPR_RCX] & amask : 1;
     struct hvm_segment s;
 
@@ -262,23 +266,29 @@ static enum decode_mode guest_mode(struct vcpu *v, struct hvm_segment *cs)
     return DECODE_MODE_16;
 }
 
-/* Fetch up to 15 instruction bytes at CS:RIP, page by page. */
-static int fetch_insn(struct vcpu *v, uint64_t gla, uint8_t *buf, size_t *len)
+int hvm_fetch_insn(struct vcpu *v, uint8_t buf[DECODE_MAX_LEN], size_t *len)
 {
+    struct hvm_segment cs;
     size_t got = 0;
+
+    hvm->get_seg(v, SEG_CS, &cs);
+    uint64_t gla = cs.base + v->regs.rip;
     while (got < DECODE_MAX_LEN) {
         uint64_t gpa;
         uint32_t pfec;
         int rc = hvm_translate(v, gla + got, PAGEWALK_FETCH, &gpa, &pfec);
+        if (rc && got)
+            break;              /* the bytes before the fault may do */
         if (rc)
-            return got ? 0 : (translate_fault(v, rc, gla, pfec) ? 1 : -1);
-        size_t chunk = MIN(DECODE_MAX_LEN - got, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+            return translate_fault(v, rc, gla, pfec) ? 1 : -1;
+        size_t chunk = MIN(DECODE_MAX_LEN - got,
+                           PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
         if (p2m_copy_from_guest(v->domain, buf + got, gpa, chunk))
             break;
         got += chunk;
-        *len = got;
     }
-    return 0;
+    *len = got;
+    return got ? 0 : -1;
 }
 
 static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
@@ -299,7 +309,10 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
         return EXIT_YIELD;
     }
     enum decode_mode mode = guest_mode(v, &cs);
-    int rc = fetch_insn(v, cs.base + v->regs.rip, bytes, &len);
+    int rc = hvm_fetch_insn(v, bytes, &len);
+    if (rc < 0 && domain_is_alive(d))
+        domain_crash(d, "its instruction at RIP %#lx is not in its RAM",
+                     v->regs.rip);
     if (rc)
         return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
     if (decode_insn(bytes, len, mode, &insn)) {
@@ -662,6 +675,12 @@ bool hvm_init(void)
     if (hvm->cpu_enable()) {
         hvm = NULL;
         return false;
+    }
+    uint32_t a, b, c, d;
+    cpuid(0x80000000, &a, &b, &c, &d);
+    if (a >= 0x80000008) {
+        cpuid(0x80000008, &a, &b, &c, &d);
+        guest_maxphyaddr = MIN(MAX(a & 0xff, 32u), 52u);
     }
     pr_info("hvm: using %s\n", hvm->name);
     return true;

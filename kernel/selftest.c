@@ -10,6 +10,8 @@
  */
 #include <tern/cmdline.h>
 #include <tern/console.h>
+#include <tern/domain.h>
+#include <tern/hvm.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
 #include <tern/panic.h>
@@ -185,6 +187,34 @@ static bool test_timer(void)
     return true;
 }
 
+/*
+ * A guest state the CPU must refuse: TR marked unusable (every VM entry
+ * needs a usable TSS). The entry fails, and Tern names the check.
+ */
+static bool test_hvm_badstate(void)
+{
+    CHECK(hvm, "no hardware virtualization backend is active");
+    struct domain *d = domain_create("badstate", 2ul << 20);
+    CHECK(d, "could not create a domain");
+    struct vcpu *v = domain_add_vcpu(d, HVM_START_REAL);
+    CHECK(v, "could not create a vCPU");
+    CHECK(p2m_copy_to_guest(d, 0x7c00, "\xf4", 1) == 0, "guest RAM");
+    v->regs.rip = 0x7c00;
+
+    struct hvm_segment tr;
+    hvm->get_seg(v, SEG_TR, &tr);
+    tr.attr = SEG_ATTR_UNUSABLE;
+    hvm->set_seg(v, SEG_TR, &tr);
+    struct hvm_exit e = { .reason = HVM_EXIT_NONE };
+    hvm->vcpu_run(v, &e);
+    CHECK(e.reason == HVM_EXIT_ENTRY_FAILED, "the entry did not fail: exit "
+          "'%s'", hvm_exit_name(e.reason));
+    CHECK(e.fail.what && strcmp(e.fail.what, "TR and CS must be usable") == 0,
+          "the failure was explained as '%s'", e.fail.what);
+    domain_crash(d, "VM entry failed: %s (deliberately)", e.fail.what);
+    return true;
+}
+
 /* Deliberate faults: they do not return. */
 static __attribute__((noinline)) bool selftest_fault(void)
 {
@@ -201,12 +231,13 @@ static __attribute__((noinline)) bool selftest_panic(void)
 static const struct selftest {
     const char *name;
     bool (*fn)(void);
-    bool returns;           /* false: ends the run; not part of test=all */
+    bool in_all;            /* false: needs VT-x/SVM or ends the run */
 } selftests[] = {
     { "frame",  test_frame,  true },
     { "paging", test_paging, true },
     { "heap",   test_heap,   true },
     { "timer",  test_timer,  true },
+    { "hvm-badstate", test_hvm_badstate, false },
     { "fault",  selftest_fault, false },
     { "panic",  selftest_panic, false },
 };
@@ -229,7 +260,7 @@ void selftest_run(const struct cmdline_list *names)
     for (unsigned i = 0; i < names->count; i++) {
         bool all = strcmp(names->names[i], "all") == 0, found = all;
         for (size_t t = 0; t < ARRAY_SIZE(selftests); t++) {
-            if ((all && selftests[t].returns) ||
+            if ((all && selftests[t].in_all) ||
                 strcmp(names->names[i], selftests[t].name) == 0) {
                 found = true;
                 run_one(&selftests[t]) ? passed++ : failed++;
@@ -237,7 +268,7 @@ void selftest_run(const struct cmdline_list *names)
         }
         if (!found) {
             pr_err("TEST %s: FAIL: no such self-test (known: all frame "
-                   "paging heap timer fault panic)\n", names->names[i]);
+                   "paging heap timer hvm-badstate fault panic)\n", names->names[i]);
             failed++;
         }
     }

@@ -158,6 +158,14 @@ bool hvm_init(void);
 /* Run a vCPU until it yields: handles exits in a loop. */
 void hvm_vcpu_run(struct vcpu *v);
 const char *hvm_exit_name(enum hvm_exit_reason r);
+/*
+ * Read the instruction bytes at the guest's CS:RIP (up to 15) through its
+ * page tables, for backends that must decode an instruction themselves
+ * (SVM without decode assists). Returns 0 with *len bytes; 1 when the
+ * fetch faulted and the fault was injected into the guest; -1 when the
+ * bytes are not in the guest's RAM (the caller crashes the domain).
+ */
+int hvm_fetch_insn(struct vcpu *v, uint8_t buf[15], size_t *len);
 
 /* Backends: kernel/vmx.c (kernel/svm.c to come). */
 const struct hvm_ops *vmx_probe(void);

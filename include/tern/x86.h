@@ -23,6 +23,8 @@
 #define CR4_VMXE        (1ul << 13)
 
 #define RFLAGS_IF       (1ul << 9)
+#define RFLAGS_DF       (1ul << 10)
+#define RFLAGS_AC       (1ul << 18)
 
 #define MSR_APIC_BASE           0x0000001b
 #define MSR_FEATURE_CONTROL     0x0000003a

@@ -6,7 +6,7 @@
 ;                             IN AL / IN AX keep the rest of EAX
 ;   in8-offset in16-offset    a dword written at 0xe0 read back at 0xe3
 ;                             (byte) and 0xe1 (word)
-;   unclaimed-in8/16/32       port 0x3333 reads all ones of the width,
+;   unclaimed-in8/16/32       port 0x3330 reads all ones of the width,
 ;                             the rest of EAX kept
 ;   unclaimed-out             a write there is dropped (scratch unchanged)
 ;   outs-fwd outs-back        REP OUTSB to the console, DF=0 and DF=1: SI
