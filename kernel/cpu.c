@@ -125,6 +125,14 @@ void cpu_identify(struct cpu_info *c)
         identify_svm(c);
 }
 
+void cpu_init_fpu(void)
+{
+    /* FXSAVE/FXRSTOR must save the SSE registers too (CR4.OSFXSR) and the
+     * x87 must not trap (CR0.EM=0, MP=1, TS=0): the guests use them. */
+    write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}
+
 static const char *yes(bool b)
 {
     return b ? "yes" : "no";

@@ -63,6 +63,10 @@ struct vcpu *domain_add_vcpu(struct domain *d, enum hvm_start_mode mode)
     v->domain = d;
     v->id = d->nr_vcpus;
     v->state = VCPU_RUNNABLE;
+    /* The x87/SSE state after reset: FCW 0x37f, MXCSR 0x1f80 (Intel SDM
+     * Vol. 1, "FXSAVE Area" and "Initialization"). */
+    *(uint16_t *)&v->fpu[0] = 0x37f;
+    *(uint32_t *)&v->fpu[24] = 0x1f80;
     if (hvm->vcpu_init(v, mode)) {
         kfree(v);
         return NULL;

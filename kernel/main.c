@@ -59,6 +59,7 @@ __noreturn void kmain(struct boot_info *bi)
     print_banner(bi);
     cpu_identify(&boot_cpu);                    /* vendor, VMX/SVM features */
     cpu_print_banner(&boot_cpu);
+    cpu_init_fpu();                             /* guests' x87/SSE state */
     modules_check(bi, &cmdline_options.modules); /* list, report missing */
     frame_init(bi);                             /* physical frames */
     frame_get_stats(&fs);

@@ -26,6 +26,19 @@
 
 static struct vcpu *ring;           /* any vCPU on the ring, or NULL */
 static struct vcpu *last;           /* the one that ran last */
+static struct vcpu *fpu_owner;      /* whose x87/SSE state the CPU holds */
+
+/* Guests own the x87/SSE registers while they run; switch them only when
+ * another vCPU runs (FXSAVE/FXRSTOR: Intel SDM Vol. 1, "FXSAVE"). */
+static void sched_switch_fpu(struct vcpu *v)
+{
+    if (fpu_owner == v)
+        return;
+    if (fpu_owner)
+        __asm__ __volatile__("fxsave64 %0" : "=m"(fpu_owner->fpu));
+    __asm__ __volatile__("fxrstor64 %0" :: "m"(v->fpu));
+    fpu_owner = v;
+}
 
 void sched_add(struct vcpu *v)
 {
@@ -106,6 +119,7 @@ __noreturn void sched_run(void)
             continue;
         }
         last = v;
+        sched_switch_fpu(v);
         hvm_vcpu_run(v);
     }
 }

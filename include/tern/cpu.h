@@ -33,6 +33,8 @@ struct cpu_info {
 extern struct cpu_info boot_cpu;
 
 void cpu_identify(struct cpu_info *c);
+/* Enable FXSAVE of SSE state so the scheduler can switch guests' FPUs. */
+void cpu_init_fpu(void);
 /* Print the boot banner's CPU lines. */
 void cpu_print_banner(const struct cpu_info *c);
 

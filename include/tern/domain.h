@@ -59,6 +59,10 @@ struct vcpu {
     uint8_t irq_vector;
     uint64_t irq_due_ns;            /* not before this time */
 
+    /* x87/SSE state (FXSAVE format), switched by the scheduler: Tern
+     * itself never touches these registers (-mgeneral-regs-only). */
+    uint8_t fpu[512] __aligned(16);
+
     struct vcpu *next_run;          /* scheduler's ring */
     uint64_t exits;                 /* exits taken, for the end report */
     uint64_t exits_tick;            /* host tick when its slice began */
