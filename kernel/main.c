@@ -6,6 +6,7 @@
  * told us. Each line below brings up one subsystem; later ones may use
  * everything above them.
  */
+#include <tern/acpi.h>
 #include <tern/boot.h>
 #include <tern/boot_info.h>
 #include <tern/cmdline.h>
@@ -65,6 +66,7 @@ __noreturn void kmain(struct boot_info *bi)
     frame_get_stats(&fs);
     paging_init(fs.max_phys);                   /* direct map, W^X kernel */
     heap_init();                                /* kmalloc */
+    acpi_init(bi);                              /* power-off, reset, CPUs */
     apic_init();                                /* local APIC, PICs masked */
     time_init();                                /* TSC + APIC timer via PIT */
     irq_enable();

@@ -43,7 +43,8 @@ struct emulate_regs {
 struct emulate_ops {
     /* Read/write 'size' (1, 2, 4, 8) bytes at guest LINEAR address 'gla';
      * the hypervisor translates and routes to MMIO or RAM. Return 0, or
-     * a negative errno (the emulation stops and returns it). */
+     * a negative errno (the emulation stops and returns it). Bits of
+     * *val above 'size' bytes are ignored; 'val' has none. */
     int (*read)(void *ctx, uint64_t gla, unsigned int size, uint64_t *val);
     int (*write)(void *ctx, uint64_t gla, unsigned int size, uint64_t val);
 };

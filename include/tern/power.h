@@ -5,7 +5,7 @@
  * Tern knows, each harmless where absent:
  *   1. QEMU's isa-debug-exit at port 0xf4: QEMU exits with (status << 1) | 1;
  *   2. Bochs' shutdown port 0x8900 ("Shutdown"): Bochs exits;
- *   3. ACPI, when the FADT names a PM1 control block (later, with ACPI);
+ *   3. ACPI S5, from the FADT's PM1 control blocks and the DSDT's \_S5;
  *   4. halt.
  * The status is printed first, so every run ends with a line that says how.
  */
@@ -20,7 +20,8 @@
 #define SHUTDOWN_STATUS_BOOT    3   /* boot could not go on (config error) */
 
 __noreturn void machine_shutdown(int status);
-/* Reset through the keyboard controller, then a triple fault. */
+/* Reset through the ACPI reset register, the keyboard controller, then
+ * a triple fault. */
 __noreturn void machine_reboot(void);
 
 #endif

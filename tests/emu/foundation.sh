@@ -58,6 +58,17 @@ foundation_suite() {
            "$mods/empty.bin" "name=empty" \
            "$mods/ghost.bin" "name=ghost"
 
+    # Real hardware has no isa-debug-exit: ACPI S5 powers off, and the
+    # ACPI reset register reboots (QEMU's -no-reboot makes that an exit).
+    if [ "$emu" = qemu ]; then
+        emu_case acpi-poweroff "$emu" "test=frame" poweroff \
+            "acpi: revision" "\\_S5 found" "TESTS DONE: 1 passed, 0 failed" \
+            "Tern: powering off through ACPI (S5)"
+        emu_case acpi-reboot "$emu" "test=panic onpanic=reboot" poweroff \
+            "*** PANIC: self-test panic" "reset register present" \
+            "Tern: rebooting"
+    fi
+
     # A plain boot (what `make run` shows) reaches the idle loop.
     emu_case plain-boot "$emu" "" - \
         "${banner[@]}" "Tern: boot complete"

@@ -11,6 +11,9 @@
 # code is QEMU's (STATUS << 1) | 1 for isa-debug-exit. A MARKER starting
 # with '!' must NOT appear. STATUS "-" means the run does not shut down:
 # it passes once every marker is seen, and the emulator is stopped.
+# STATUS "poweroff" (QEMU only) boots without isa-debug-exit and passes
+# when QEMU ends by itself with exit code 0: the ACPI power-off or reset
+# path (-no-reboot turns a reset into an exit).
 # On failure it prints why and the serial tail.
 #
 # EMU is one of:
@@ -37,10 +40,11 @@ emu_timeout() {
     echo $((base * TEST_TIMEOUT_SCALE))
 }
 
-# emu_start EMU ISO LOG DIR: start the emulator in the background; sets
-# EMU_PID. The exit code lands in DIR/rc.
+# emu_start EMU ISO LOG DIR [nodebugexit]: start the emulator in the
+# background; sets EMU_PID. The exit code lands in DIR/rc.
 emu_start() {
-    local emu=$1 iso=$2 log=$3 dir=$4
+    local emu=$1 iso=$2 log=$3 dir=$4 dbg=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+    [ "${5:-}" = nodebugexit ] && dbg=()
     case $emu in
         qemu|ovmf)
             local fw=()
@@ -51,8 +55,7 @@ emu_start() {
             fi
             ( qemu-system-x86_64 -machine q35 -cpu qemu64,+svm,+npt -m 256 \
                 "${fw[@]}" -cdrom "$iso" -display none -monitor none \
-                -serial "file:$log" -no-reboot \
-                -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+                -serial "file:$log" -no-reboot "${dbg[@]}" \
                 </dev/null >"$dir/emu.out" 2>&1
               echo $? > "$dir/rc" ) &
             ;;
@@ -115,7 +118,9 @@ emu_case() {
     fi
     : > "$log"
 
-    emu_start "$emu" "$iso" "$log" "$dir" || {
+    local how=""
+    [ "$status" = poweroff ] && how=nodebugexit
+    emu_start "$emu" "$iso" "$log" "$dir" $how || {
         emu_record FAIL "$full" "could not start $emu"; return; }
     local limit=$(( $(emu_timeout "$emu") * 10 )) ticks=0 why=""
     while :; do
@@ -184,6 +189,12 @@ emu_judge() {
         esac
     done
     [ "$status" = - ] && return
+    if [ "$status" = poweroff ]; then
+        local rc
+        rc=$(cat "$dir/rc" 2>/dev/null)
+        [ "$rc" = 0 ] || echo "QEMU did not power off by itself (exit code ${rc:-none})"
+        return
+    fi
     if ! grep -qF "Tern: shutdown, status $status" "$txt"; then
         echo "no 'Tern: shutdown, status $status' line"; return
     fi
