@@ -2,9 +2,13 @@
 # tests/run-all.sh: `make test`. Runs the host unit tests, then every
 # emulator suite, and ends with one line "N passed, N failed".
 #
+# Each suite tests/emu/NAME.sh defines NAME_suite EMU and NAME_EMUS, the
+# emulators it runs on; this script runs every suite on each of those.
+#
 # Environment: TEST_ONLY=emu|unit runs one layer; TEST_EMUS="qemu bochs"
-# picks emulators (default: qemu ovmf bochs); TEST_TIMEOUT_SCALE
-# multiplies every emulator timeout (default 1; CI=true makes it 2).
+# limits the emulators; TEST_SUITES="guests" limits the suites;
+# TEST_TIMEOUT_SCALE multiplies every emulator timeout (default 1;
+# CI=true makes it 2).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -12,7 +16,6 @@ export TEST_RESULTS=$(mktemp)
 trap 'rm -f "$TEST_RESULTS"' EXIT
 [ "${CI:-}" = true ] && export TEST_TIMEOUT_SCALE=${TEST_TIMEOUT_SCALE:-2}
 only=${TEST_ONLY:-all}
-emus=${TEST_EMUS:-qemu ovmf bochs}
 
 if [ "$only" = all ] || [ "$only" = unit ]; then
     echo "== host unit tests (cmocka, ASan + UBSan)"
@@ -20,13 +23,19 @@ if [ "$only" = all ] || [ "$only" = unit ]; then
 fi
 
 if [ "$only" = all ] || [ "$only" = emu ]; then
+    make -s -f tests/guests/Makefile || echo "FAIL guests/build" >> "$TEST_RESULTS"
     . tests/emu/lib.sh
-    for suite in tests/emu/foundation.sh; do
-        . "$suite"
-    done
-    for emu in $emus; do
-        echo "== boot tests under $emu"
-        foundation_suite "$emu"
+    for file in tests/emu/*.sh; do
+        suite=$(basename "$file" .sh)
+        [ "$suite" = lib ] && continue
+        case " ${TEST_SUITES:-$suite} " in *" $suite "*) ;; *) continue ;; esac
+        . "$file"
+        emus_var="${suite}_EMUS"
+        for emu in ${!emus_var}; do
+            case " ${TEST_EMUS:-$emu} " in *" $emu "*) ;; *) continue ;; esac
+            echo "== $suite suite under $emu"
+            "${suite}_suite" "$emu"
+        done
     done
 fi
 

@@ -2,6 +2,8 @@
 # console, traps, memory, time, boot options, modules), on every firmware
 # and emulator. Sourced by tests/run-all.sh with tests/emu/lib.sh.
 
+foundation_EMUS="qemu ovmf bochs"
+
 # The banner names the emulated CPU's virtualization features.
 foundation_banner() {
     case $1 in
