@@ -15,4 +15,24 @@ vmx_suite() {
         "exit cpuid/0: I/O (VMX 0x1e) at RIP 0x" "port 0xe9 out size 1" \
         "domain cpuid: shut down, status 0" \
         -- build/guests/cpuid.bin "name=cpuid role=guest kind=flat"
+
+    vmx_bad_guests "$emu"
+}
+
+# Bad guest configurations are refused by name; the good guest still runs.
+vmx_bad_guests() {
+    local emu=$1 dir="$EMU_WORK/modules"
+    mkdir -p "$dir"
+    printf 'this is not a kernel\n' > "$dir/notakernel.bin"
+    emu_case bad-guests "$emu" "onpanic=shutdown" 1 \
+        "loader: module 'weird': bad value in 'kind=pe32'" \
+        "loader: module 'typo': unknown option 'memory=4M'" \
+        "loader: nomb: no Multiboot header (magic 0x1BADB002 with a valid checksum) in the first 8 KiB" \
+        "loader: big: a 21-byte flat image does not fit in guest RAM at 0x1ffff0" \
+        "domain cpuid: shut down, status 0" "sched:   nomb: crashed" \
+        -- build/guests/cpuid.bin "name=cpuid role=guest kind=flat" \
+           "$dir/notakernel.bin" "name=weird role=guest kind=pe32" \
+           "$dir/notakernel.bin" "name=typo role=guest memory=4M" \
+           "$dir/notakernel.bin" "name=nomb role=guest kind=multiboot" \
+           "$dir/notakernel.bin" "name=big role=guest mem=2M load=0x1ffff0"
 }

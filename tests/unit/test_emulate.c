@@ -764,7 +764,9 @@ static void test_movzx_movsx(void **state)
         struct emulate_regs r = regs64();
         reset();
         r.gpr[RCX] = ~0ull;
-        poke(ADDR, 8, cases[i].val | 0x5a5a5a5a00000000ull);
+        /* junk right after the operand */
+        poke(ADDR, 8, cases[i].val |
+                      0x5a5a5a5a5a5a5a5aull << (cases[i].memsize * 8));
         int rc = run(M64, &r, cases[i].bytes, cases[i].len);
         if (rc || r.gpr[RCX] != cases[i].want || nr_accesses != 1 ||
             log_[0].size != cases[i].memsize)
@@ -1021,7 +1023,7 @@ static void test_lods(void **state)
     r.rflags |= RFLAGS_DF;
     r.gpr[RCX] = 2;
     assert_int_equal(RUN(M64, &r, 0xf3, 0xac), 0);
-    assert_int_equal(r.gpr[RAX], 0x86858485);
+    assert_int_equal(r.gpr[RAX], 0x86858486);
     assert_int_equal(r.gpr[RSI], MEM_BASE + 0x104);
 }
 
