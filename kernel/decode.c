@@ -60,7 +60,7 @@ static const struct opcode grp11[8] = {
     [0] = { OP(MOV), E, I },
 };
 
-/* 00-3B: each ALU op has Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev at base + 0..3. */
+/* 00-3B: each ALU op has Eb,Gb; Ev,Gv; Gb,Eb; Gv,Ev at base + 0..3. */
 #define ALU(base, name)                                 \
     [(base) + 0] = { OP(name), E, G, A_BYTE },          \
     [(base) + 1] = { OP(name), E, G, 0 },               \
@@ -224,9 +224,10 @@ static int decode_opcode(struct cursor *c, struct decode_insn *out,
 
 /*
  * Operand and address sizes from the mode, 66, 67 and REX.W (Vol. 1,
- * "Operand-Size and Address-Size Attributes"; in 64-bit mode, Vol. 2A,
- * "Operand-Size Prefix in 64-Bit Mode"): 66 and 67 toggle between 16 and
- * 32 bits; REX.W makes the operand 64-bit and wins over 66.
+ * "Operand-Size and Address-Size Attributes" and "Operand Size and Address
+ * Size in 64-Bit Mode"): 66 and 67 toggle between 16 and 32 bits; REX.W
+ * makes the operand 64-bit and wins over 66. MOVSXD with a 16-bit operand
+ * reads 16 bits, as the SDM's "MOVSXD r16, r/m16" form says.
  */
 static void decode_sizes(unsigned int attr, enum decode_mode mode,
                          const struct prefixes *p, struct decode_insn *out)

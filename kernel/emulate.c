@@ -3,11 +3,12 @@
  * guest registers, with memory through callbacks (<tern/emulate.h>).
  *
  * Each operation has an entry in op_info[]: an executor for its shape
- * (two-operand ALU or move, XCHG, bit test, string) and, for the first
- * and third, a function computing the result and RFLAGS from the SDM's
+ * (ALU op or move, bit test, XCHG, string) and, for ALU ops, moves and bit
+ * tests, a function computing the result and RFLAGS from the SDM's
  * definitions (Intel SDM Vol. 2A/2B, the instruction's "Operation" and
- * "Flags Affected"; Vol. 1, "Status Flags"). Executors do every memory
- * access first and change registers only once all of them succeeded.
+ * "Flags Affected"; Vol. 1, "Status Flags"). Executors make every memory
+ * access of an instruction (of one element, for REP) before they change
+ * a register or RFLAGS, so a failed access leaves the guest as it was.
  *
  * Pure, no state, any context. Unit-tested in tests/unit/test_emulate.c,
  * with flags checked against the host CPU running the same operations.
@@ -56,8 +57,9 @@ static void reg_write(struct emulate_regs *r, unsigned int reg, bool hi8,
 static int mem_read(const struct emu *e, uint64_t gla, unsigned int size,
                     uint64_t *v)
 {
-    int rc = e->ops->read(e->ctx, gla, size, v);
-    *v &= decode_mask(size);
+    uint64_t x = 0;
+    int rc = e->ops->read(e->ctx, gla, size, &x);
+    *v = x & decode_mask(size);
     return rc;
 }
 
@@ -99,8 +101,8 @@ static int opnd_read(const struct emu *e, enum decode_opnd kind, uint64_t *v)
     }
 }
 
-/* Write the destination: memory now; a register, after the caller knows
- * every access succeeded (it is the last step of each executor). */
+/* Write the destination. Callers write a register destination only after
+ * their last memory access. */
 static int opnd_write(const struct emu *e, enum decode_opnd kind, uint64_t v)
 {
     const struct decode_insn *insn = e->insn;
@@ -383,21 +385,20 @@ static int exec_xchg(const struct emu *e)
 {
     const struct decode_insn *insn = e->insn;
     uint64_t gla = operand_gla(e), m;
+    uint64_t r = reg_read(e->regs, insn->reg, insn->reg_hi8, insn->opsize);
     int rc = mem_read(e, gla, insn->opsize, &m);
 
-    if (rc || (rc = mem_write(e, gla, insn->opsize,
-                              reg_read(e->regs, insn->reg, insn->reg_hi8,
-                                       insn->opsize))))
+    if (rc || (rc = mem_write(e, gla, insn->opsize, r)))
         return rc;
     reg_write(e->regs, insn->reg, insn->reg_hi8, insn->opsize, m);
     return 0;
 }
 
 /*
- * One element of MOVS, STOS or LODS (Vol. 2B, "MOVS", "STOS", "LODS"):
- * the source is seg:rSI or rAX, the destination ES:rDI or rAX; rSI and
- * rDI then step by the operand size, down if DF is set, wrapping at the
- * address size (SI, ESI, RSI) like a register write of that size.
+ * One element of MOVS, STOS or LODS (Vol. 2B, "MOVS" and "STOS"; Vol. 2A,
+ * "LODS"): the source is seg:rSI or rAX, the destination ES:rDI or rAX;
+ * rSI and rDI then step by the operand size, down if DF is set, wrapping
+ * at the address size (SI, ESI, RSI) like a register write of that size.
  */
 static int string_step(const struct emu *e)
 {
@@ -406,17 +407,16 @@ static int string_step(const struct emu *e)
     unsigned int size = insn->opsize, as = insn->addrsize;
     uint64_t delta = r->rflags & RFLAGS_DF ? -(uint64_t)size : size;
     uint64_t rsi = r->gpr[DECODE_GPR_RSI], rdi = r->gpr[DECODE_GPR_RDI];
+    uint64_t src = decode_linear(insn->mode, insn->seg, r->seg_base,
+                                 rsi & decode_mask(as));
+    uint64_t dst = decode_linear(insn->mode, DECODE_SEG_ES, r->seg_base,
+                                 rdi & decode_mask(as));
     uint64_t v = reg_read(r, DECODE_GPR_RAX, false, size);
     int rc;
 
-    if (insn->src == DECODE_OPND_MEM &&
-        (rc = mem_read(e, decode_linear(insn->mode, insn->seg, r->seg_base,
-                                        rsi & decode_mask(as)), size, &v)))
+    if (insn->src == DECODE_OPND_MEM && (rc = mem_read(e, src, size, &v)))
         return rc;
-    if (insn->dst == DECODE_OPND_MEM &&
-        (rc = mem_write(e, decode_linear(insn->mode, DECODE_SEG_ES,
-                                         r->seg_base, rdi & decode_mask(as)),
-                        size, v)))
+    if (insn->dst == DECODE_OPND_MEM && (rc = mem_write(e, dst, size, v)))
         return rc;
 
     if (insn->dst == DECODE_OPND_REG)

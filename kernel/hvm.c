@@ -315,7 +315,18 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
                      v->regs.rip);
     if (rc)
         return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
-    if (decode_insn(bytes, len, mode, &insn)) {
+    rc = decode_insn(bytes, len, mode, &insn);
+    if (rc == -E2BIG && len < DECODE_MAX_LEN) {
+        /* The instruction runs onto a page the guest cannot fetch: that
+         * page's fault is the guest's to take. */
+        uint64_t gpa;
+        uint32_t pfec;
+        uint64_t next = cs.base + v->regs.rip + len;
+        int trc = hvm_translate(v, next, PAGEWALK_FETCH, &gpa, &pfec);
+        if (trc)
+            return translate_fault(v, trc, next, pfec) ? EXIT_RESUME : EXIT_YIELD;
+    }
+    if (rc) {
         domain_crash(d, "cannot decode the instruction touching MMIO %#lx at "
                      "RIP %#lx: %02x %02x %02x %02x %02x %02x", e->mmio.gpa,
                      v->regs.rip, bytes[0], bytes[1], bytes[2], bytes[3],

@@ -136,7 +136,7 @@ struct decode_insn {
 /*
  * Decode the instruction at 'bytes' (the first 'avail' of which are
  * valid) as a CPU in 'mode' would. Reads no further than the instruction.
- * Returns 0 and fills 'out', or:
+ * Returns 0 and fills 'out', or (leaving 'out' unspecified):
  *   -E2BIG   the buffer ends before the instruction does: fetch more bytes
  *            (the instruction is at most DECODE_MAX_LEN) and call again;
  *   -EINVAL  not an instruction this decoder handles: an opcode outside

@@ -17,8 +17,9 @@
 #include <tern/compiler.h>
 #include <tern/decode.h>
 
-/* RFLAGS status bits (Intel SDM Vol. 1, "EFLAGS Register"). They belong
- * in <tern/x86.h> next to RFLAGS_IF and are written the same way. */
+/* RFLAGS status bits (Intel SDM Vol. 1, "EFLAGS Register"). Spelled
+ * exactly as <tern/x86.h> spells RFLAGS_DF, so that including both is a
+ * harmless redefinition; the unit tests' stub.h replaces x86.h. */
 #define RFLAGS_CF       (1ul << 0)
 #define RFLAGS_PF       (1ul << 2)
 #define RFLAGS_AF       (1ul << 4)
@@ -57,20 +58,23 @@ struct emulate_ops {
  * bits, 32-bit writes zero bits 63:32 (the SDM rule for 64-bit mode;
  * outside it those bits are not visible, and one rule keeps this simple).
  * A read-modify-write reads its memory operand once, then writes it once;
- * LOCK makes no difference (atomicity against other vCPUs is the caller's,
- * as the device model serialises device accesses). Flags the SDM leaves
- * undefined: AF is cleared by AND, OR, XOR and TEST; BT* change CF only.
+ * LOCK changes nothing here (atomicity against other vCPUs, if a device
+ * needs it, is the caller's concern). Flags the SDM leaves undefined: AF
+ * is cleared by AND, OR, XOR and TEST; BT* change CF only.
  *
  * Returns 0 when the instruction ran. RIP then points past it (wrapping
  * at the width of IP/EIP outside 64-bit mode), except for REP string
- * instructions: those run at most EMULATE_REP_MAX iterations per call,
- * and if rCX has not reached zero RIP stays on the instruction, so the
- * guest re-executes it and exits again for the rest (rCX, rSI, rDI show
- * the progress, as after an interrupt in the middle of a REP).
+ * instructions (F3, or F2, which MOVS, STOS and LODS treat alike): those
+ * run at most EMULATE_REP_MAX iterations per call, and if rCX has not
+ * reached zero RIP stays on the instruction, so the guest re-executes it
+ * and exits again for the rest (rCX, rSI, rDI show the progress, as after
+ * an interrupt in the middle of a REP).
  *
- * Returns -EINVAL if 'insn' was decoded in another mode, or the error of
- * a failing callback: then RIP is unchanged and nothing was written
- * except by iterations of a REP instruction that had completed.
+ * Returns -EINVAL if 'insn' was decoded in another mode (or not by
+ * decode_insn()), or the error of a failing callback. Then RIP is
+ * unchanged, and so are the registers, RFLAGS and memory, except for what
+ * completed iterations of a REP instruction did (reads made before the
+ * failure may have had device side effects).
  */
 int emulate_insn(const struct decode_insn *insn, enum decode_mode mode,
                  struct emulate_regs *regs, const struct emulate_ops *ops,

@@ -17,6 +17,7 @@
 ;   ins-high ins-high-next  REP INSB of 8 bytes at HIGH_VA+0xffc: 4 at the
 ;                           end of BUF_B, 4 at the start of BUF_A
 ;   ins-high-guard ins-high-guard-next ins-high-rdi ins-high-rcx
+;                           nothing written around them; RDI and RCX after
 ;   ins-back-high ins-back-high-rdi   REP INSW with DF=1 across it
 ;   outs-high-rsi           REP OUTSB of a line crossing the boundary;
 ;                           prints "long64-outs-high: ABCDEFGHIJKLMNOP"
@@ -68,7 +69,7 @@ BUF_A           equ 0x600000
 BUF_B           equ 0x601000
 HIGH_VA         equ 0xffff800000000000  ; PML4 entry 256
 HIGH_MMIO       equ HIGH_VA + 2 * PAGE
-LOW_BUF         equ 0x8000              ; for ins-a32
+LOW_BUF         equ 0x5000              ; for ins-a32 (below 0x8000: MBI)
 
 section .text
         MB1_HEADER start

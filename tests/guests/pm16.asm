@@ -185,7 +185,10 @@ start:
         mov ax, SEL_FLAT
         mov ds, ax
         mov es, ax
-        CHECK_EQ "mmio-movs-es", dword [dword TESTDEV_MMIO + 0x30], 0xfeedc0de
+        ; Into a register first: CHECK_EQ would PUSH from MMIO, a form the
+        ; ABI does not promise.
+        mov eax, [dword TESTDEV_MMIO + 0x30]
+        CHECK_EQ "mmio-movs-es", eax, 0xfeedc0de
 
         jmp guest_exit
 

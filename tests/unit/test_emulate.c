@@ -12,8 +12,9 @@
  * the same inputs, between a POPFQ that loads the input flags and a PUSHFQ
  * that captures the result. Flags the SDM leaves undefined are masked
  * (AF after logic ops; all but CF after BT*). Instruction bytes come from
- * NASM (the assembly is beside each array) or, in the generated cases,
- * from encode_*() below, whose encodings test_decode.c checks.
+ * NASM (the assembly is beside each array) or, in the generated cases, are
+ * built below from the same opcode and ModRM patterns that test_decode.c
+ * checks against NASM.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -283,6 +284,7 @@ enum form {
     FORM_EI8,       /* op [rbx], imm8 sign-extended (83) */
 };
 static const char *const form_names[] = { "E,G", "G,E", "E,I", "E,Ib" };
+static const char *const mode_names[] = { "16-bit", "32-bit", "64-bit" };
 
 static const struct alu_case {
     const char *name;
@@ -305,29 +307,31 @@ static const struct alu_case test_case = {
 };
 
 /*
- * Encode 'c' in 64-bit mode with memory operand [rbx] and register
- * operand cl/cx/ecx/rcx. For immediate forms, *src is the immediate
- * wanted in, and what the CPU will use (sign-extended) out.
+ * Encode 'c' with memory operand [rbx], [ebx] or (16-bit mode) [bx], and
+ * register operand cl/cx/ecx/rcx. For immediate forms, *src is the
+ * immediate wanted in, and what the CPU will use (sign-extended) out.
  */
 static size_t encode_alu(uint8_t *b, const struct alu_case *c,
-                         unsigned int size, enum form form, uint64_t *src)
+                         enum decode_mode mode, unsigned int size,
+                         enum form form, uint64_t *src)
 {
     bool test = c == &test_case;
+    uint8_t rm = mode == M16 ? 7 : 3;
     size_t n = 0;
     unsigned int imm_bytes = 0;
 
-    if (size == 2)
+    if (size == (mode == M16 ? 4 : 2))
         b[n++] = 0x66;
     if (size == 8)
         b[n++] = 0x48;
     switch (form) {
     case FORM_EG:
         b[n++] = (uint8_t)(test ? 0x84 + (size > 1) : c->ext * 8 + (size > 1));
-        b[n++] = 0x0b;
+        b[n++] = 0x08 | rm;
         return n;
     case FORM_GE:
         b[n++] = (uint8_t)(c->ext * 8 + 2 + (size > 1));
-        b[n++] = 0x0b;
+        b[n++] = 0x08 | rm;
         return n;
     case FORM_EI:
         b[n++] = (uint8_t)(test ? 0xf6 + (size > 1) : 0x80 + (size > 1));
@@ -338,18 +342,19 @@ static size_t encode_alu(uint8_t *b, const struct alu_case *c,
         imm_bytes = 1;
         break;
     }
-    b[n++] = (uint8_t)(0x03 | c->ext << 3);
+    b[n++] = (uint8_t)(rm | c->ext << 3);
     for (unsigned int i = 0; i < imm_bytes; i++)
         b[n++] = (uint8_t)(*src >> (8 * i));
     *src = decode_sext(*src, imm_bytes) & decode_mask(size);
     return n;
 }
 
-static void check_alu(const struct alu_case *c, unsigned int size,
-                      enum form form, uint64_t d, uint64_t s)
+static void check_alu(const struct alu_case *c, enum decode_mode mode,
+                      unsigned int size, enum form form, uint64_t d,
+                      uint64_t s)
 {
     uint8_t b[16];
-    size_t n = encode_alu(b, c, size, form, &s);
+    size_t n = encode_alu(b, c, mode, size, form, &s);
     uint64_t m = decode_mask(size), junk = rnd() & ~m;
     uint64_t flags_in = random_flags(), want_flags = flags_in;
     uint64_t want = c->native[size_index(size)](d, s, &want_flags);
@@ -357,11 +362,17 @@ static void check_alu(const struct alu_case *c, unsigned int size,
     bool reg_dst = form == FORM_GE;
 
     reset();
+    if (mode == M16) {                  /* DS:BX = MEM_BASE:0x100 */
+        r.seg_base[DS] = MEM_BASE;
+        r.gpr[RBX] = ADDR - MEM_BASE;
+        r.rip = 0x7c00;
+    }
+    uint64_t rip = r.rip;
     r.rflags = flags_in;
     r.gpr[RCX] = junk | (reg_dst ? d : s);
     poke(ADDR, size, reg_dst ? s : d);
     poke(ADDR + size, 1, 0xa5);         /* must stay */
-    int rc = run(M64, &r, b, n);
+    int rc = run(mode, &r, b, n);
 
     uint64_t got = reg_dst ? r.gpr[RCX] & m : peek(ADDR, size);
     uint64_t fmask = RFLAGS_ARITH & ~(c->logic ? RFLAGS_AF : 0);
@@ -370,9 +381,10 @@ static void check_alu(const struct alu_case *c, unsigned int size,
     if (rc != 0 || got != want ||
         (r.rflags & fmask) != (want_flags & fmask) ||
         (r.rflags & ~RFLAGS_ARITH) != (flags_in & ~RFLAGS_ARITH))
-        fail_msg("%s%u %s d=%#llx s=%#llx flags %#llx: rc %d result %#llx "
-                 "flags %#llx; the CPU: %#llx flags %#llx", c->name,
-                 size * 8, form_names[form], (unsigned long long)d,
+        fail_msg("%s%u %s (%s) d=%#llx s=%#llx flags %#llx: rc %d result "
+                 "%#llx flags %#llx; the CPU: %#llx flags %#llx", c->name,
+                 size * 8, form_names[form], mode_names[mode],
+                 (unsigned long long)d,
                  (unsigned long long)s, (unsigned long long)flags_in, rc,
                  (unsigned long long)got, (unsigned long long)r.rflags,
                  (unsigned long long)want, (unsigned long long)want_flags);
@@ -385,7 +397,7 @@ static void check_alu(const struct alu_case *c, unsigned int size,
     if (reg_dst && !c->writes)
         assert_int_equal(r.gpr[RCX], junk | d);
     assert_int_equal(peek(ADDR + size, 1), 0xa5);
-    assert_int_equal(r.rip, CODE + n);
+    assert_int_equal(r.rip, rip + n);
 
     /* one read of the operand; a write back only for a memory dst */
     assert_access(0, false, ADDR, size);
@@ -397,23 +409,30 @@ static void check_alu(const struct alu_case *c, unsigned int size,
     }
 }
 
+/* Every size and form: all pairs of edge values, then random pairs in
+ * 64-bit mode; fewer random pairs in 32- and 16-bit mode, which differ
+ * only in encoding and addressing. */
 static void check_alu_all(const struct alu_case *c, const enum form *forms,
                           size_t nr_forms)
 {
     static const unsigned int sizes[] = { 1, 2, 4, 8 };
 
-    for (size_t f = 0; f < nr_forms; f++) {
-        for (size_t z = 0; z < ARRAY_SIZE(sizes); z++) {
-            unsigned int size = sizes[z];
-            if (forms[f] == FORM_EI8 && size == 1)
-                continue;
-            for (unsigned int i = 0; i < NR_EDGES; i++)
-                for (unsigned int j = 0; j < NR_EDGES; j++)
-                    check_alu(c, size, forms[f], pick(i, size),
-                              pick(j, size));
-            for (unsigned int i = 0; i < NR_RANDOM; i++)
-                check_alu(c, size, forms[f], pick(NR_EDGES, size),
-                          pick(NR_EDGES, size));
+    for (enum decode_mode mode = M16; mode <= M64; mode++) {
+        unsigned int nr_random = mode == M64 ? NR_RANDOM : NR_RANDOM / 10;
+        for (size_t f = 0; f < nr_forms; f++) {
+            for (size_t z = 0; z < ARRAY_SIZE(sizes); z++) {
+                unsigned int size = sizes[z];
+                if ((forms[f] == FORM_EI8 && size == 1) ||
+                    (size == 8 && mode != M64))
+                    continue;
+                for (unsigned int i = 0; i < NR_EDGES; i++)
+                    for (unsigned int j = 0; j < NR_EDGES; j++)
+                        check_alu(c, mode, size, forms[f], pick(i, size),
+                                  pick(j, size));
+                for (unsigned int i = 0; i < nr_random; i++)
+                    check_alu(c, mode, size, forms[f], pick(NR_EDGES, size),
+                              pick(NR_EDGES, size));
+            }
         }
     }
 }
@@ -812,11 +831,13 @@ static void test_segments_64(void **state)
     r.seg_base[DS] = 0xdead0000;        /* ignored in 64-bit mode */
     r.gpr[RAX] = 0x20;
     poke(MEM_BASE + 0x1020, 4, 0xcafe);
-    assert_int_equal(RUN(M64, &r, 0x64, 0x8b, 0x08), 0);  /* mov ecx, [fs:rax] */
+    /* mov ecx, [fs:rax] */
+    assert_int_equal(RUN(M64, &r, 0x64, 0x8b, 0x08), 0);
     assert_int_equal(r.gpr[RCX], 0xcafe);
     assert_access(0, false, MEM_BASE + 0x1020, 4);
     r.gpr[RAX] = ADDR;
-    assert_int_equal(RUN(M64, &r, 0x3e, 0x8b, 0x08), 0);  /* mov ecx, [ds:rax] */
+    /* mov ecx, [ds:rax] */
+    assert_int_equal(RUN(M64, &r, 0x3e, 0x8b, 0x08), 0);
     assert_access(0, false, ADDR, 4);
 
     /* mov eax, [rel $+0x100] with RIP in guest memory */
