@@ -10,13 +10,14 @@
  */
 #include <tern/console.h>
 #include <tern/domain.h>
+#include <tern/evtchn.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
 #include <tern/panic.h>
 
 struct domain *domains[MAX_DOMAINS];
 
-struct domain *domain_create(const char *name, uint64_t mem_size)
+struct domain *domain_alloc(const char *name, enum domain_kind kind)
 {
     unsigned int id = 0;
     while (id < MAX_DOMAINS && domains[id])
@@ -28,9 +29,46 @@ struct domain *domain_create(const char *name, uint64_t mem_size)
     }
     struct domain *d = kzalloc(sizeof(*d));
     if (!d)
-        goto err_nomem;
+        return NULL;
     d->id = id;
+    d->kind = kind;
     strlcpy(d->name, name, sizeof(d->name));
+    if (evtchn_domain_init(d)) {
+        kfree(d);
+        return NULL;
+    }
+    d->state = DOMAIN_CREATED;
+    domains[id] = d;
+    return d;
+}
+
+void domain_free(struct domain *d)
+{
+    domains[d->id] = NULL;
+    evtchn_domain_destroy(d);
+    kfree(d);
+}
+
+struct domain *domain_by_id(unsigned int id)
+{
+    return id < MAX_DOMAINS ? domains[id] : NULL;
+}
+
+bool domain_controls(const struct domain *d, const struct domain *target)
+{
+    if (d == target)
+        return true;
+    for (unsigned i = 0; i < d->nr_targets; i++)
+        if (d->targets[i] == target->id)
+            return true;
+    return false;
+}
+
+struct domain *domain_create(const char *name, uint64_t mem_size)
+{
+    struct domain *d = domain_alloc(name, DOMAIN_HVM);
+    if (!d)
+        goto err_nomem;
     d->mem_size = ALIGN_UP(mem_size, PAGE_SIZE);
     /* 2 MiB alignment lets EPT/NPT map guest RAM with large pages. */
     d->mem_host = frame_alloc_contig(d->mem_size / PAGE_SIZE, LARGE_PAGE_SIZE);
@@ -39,14 +77,12 @@ struct domain *domain_create(const char *name, uint64_t mem_size)
     memset(phys_to_virt(d->mem_host), 0, d->mem_size);
     if (hvm->domain_init(d))
         goto err_free_mem;
-    d->state = DOMAIN_CREATED;
-    domains[id] = d;
     return d;
 
 err_free_mem:
     frame_free_contig(d->mem_host, d->mem_size / PAGE_SIZE);
 err_free_d:
-    kfree(d);
+    domain_free(d);
 err_nomem:
     pr_err("domain %s: not created: not enough memory for %lu MiB of guest "
            "RAM\n", name, mem_size >> 20);
@@ -67,7 +103,7 @@ struct vcpu *domain_add_vcpu(struct domain *d, enum hvm_start_mode mode)
      * Vol. 1, "FXSAVE Area" and "Initialization"). */
     *(uint16_t *)&v->fpu[0] = 0x37f;
     *(uint32_t *)&v->fpu[24] = 0x1f80;
-    if (hvm->vcpu_init(v, mode)) {
+    if (d->kind == DOMAIN_HVM && hvm->vcpu_init(v, mode)) {
         kfree(v);
         return NULL;
     }
@@ -81,12 +117,14 @@ bool domain_is_alive(const struct domain *d)
            d->state == DOMAIN_PAUSED;
 }
 
+/* Stop its vCPUs and close its event channels (peers become unbound). */
 static void domain_stop_vcpus(struct domain *d)
 {
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         d->vcpus[i]->state = VCPU_STOPPED;
     if (d->console_len)
         domain_console_putc(d, '\n');
+    evtchn_domain_close_all(d);
 }
 
 void domain_shutdown(struct domain *d, int status)

@@ -291,6 +291,22 @@ int hvm_fetch_insn(struct vcpu *v, uint8_t buf[DECODE_MAX_LEN], size_t *len)
     return got ? 0 : -1;
 }
 
+int hvm_read_linear(struct vcpu *v, uint64_t gla, void *buf, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        uint64_t gpa;
+        uint32_t pfec;
+        int rc = hvm_translate(v, gla + done, 0, &gpa, &pfec);
+        if (rc)
+            return translate_fault(v, rc, gla + done, pfec) ? 1 : -1;
+        size_t chunk = MIN(len - done, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+        if (p2m_copy_from_guest(v->domain, (uint8_t *)buf + done, gpa, chunk))
+            return -1;
+        done += chunk;
+    }
+    return 0;
+}
+
 static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
 {
     struct domain *d = v->domain;
@@ -677,10 +693,15 @@ void hvm_vcpu_run(struct vcpu *v)
 
 bool hvm_init(void)
 {
+    /* Each probe says why its vendor's hardware cannot run guests, when
+     * the CPU has it but lacks what Tern needs. */
     hvm = vmx_probe();
+    if (!hvm)
+        hvm = svm_probe();
     if (!hvm) {
-        pr_warn("hvm: no usable Intel VT-x%s: guests cannot run\n",
-                boot_cpu.svm ? " (the AMD SVM backend is not written yet)" : "");
+        pr_warn("hvm: no usable hardware virtualization (Intel VT-x with "
+                "EPT and unrestricted guest, or AMD SVM with nested "
+                "paging): guests cannot run\n");
         return false;
     }
     if (hvm->cpu_enable()) {

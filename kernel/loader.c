@@ -20,6 +20,7 @@
 #include <tern/loader.h>
 #include <tern/mm.h>
 #include <tern/sched.h>
+#include <tern/user.h>
 
 #define MB1_HEADER_MAGIC    0x1badb002u
 #define MB1_LOADER_MAGIC    0x2badb002u
@@ -257,6 +258,25 @@ static int load_multiboot(struct domain *d, struct vcpu *v, const uint8_t *img,
     return 0;
 }
 
+/* The value of word 'key=' on a command line, copied into out. */
+static bool cmdline_value(const char *cmdline, const char *key, char *out,
+                          size_t size)
+{
+    size_t k = strlen(key);
+    for (const char *p = cmdline; *p; p++) {
+        if ((p == cmdline || p[-1] == ' ') && !strncmp(p, key, k) && p[k] == '=') {
+            const char *v = p + k + 1, *e = v;
+            while (*e && *e != ' ')
+                e++;
+            size_t n = MIN((size_t)(e - v), size - 1);
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool loader_start_one(const struct boot_module *m)
 {
     struct guest_config cfg;
@@ -264,12 +284,21 @@ static bool loader_start_one(const struct boot_module *m)
     char name[MODULE_NAME_MAX];
 
     module_name(m, name);
+    char role[16];
+    if (!cmdline_value(m->cmdline, "role", role, sizeof(role)) ||
+        strcmp(role, "guest") != 0)
+        return false;           /* not a guest: ring-3 domains come later */
     if (loader_parse_options(m->cmdline, &cfg, err, sizeof(err))) {
         pr_err("loader: module '%s': %s; guest not started\n", name, err);
         return false;
     }
     if (!cfg.is_guest)
         return false;
+    if (!hvm) {
+        pr_err("loader: guest '%s' not started: this CPU offers no usable "
+               "VT-x or AMD-V\n", name);
+        return false;
+    }
     if (!cfg.name[0])
         strlcpy(cfg.name, name[0] ? name : "guest", sizeof(cfg.name));
 
@@ -300,10 +329,79 @@ static bool loader_start_one(const struct boot_module *m)
     return true;
 }
 
+static struct domain *domain_by_name(const char *name)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (domains[i] && !strcmp(domains[i]->name, name))
+            return domains[i];
+    return NULL;
+}
+
+/*
+ * A ring-3 domain: role=dm (a device model, given control of the guests
+ * named by target=a,b) or role=user (a plain ring-3 program). Options
+ * other than name=, role= and target= are the program's own: it reads
+ * its module line from its start-info page.
+ */
+static bool loader_start_user(const struct boot_module *m, const char *role)
+{
+    char name[MODULE_NAME_MAX], targets[128] = "";
+    module_name(m, name);
+    if (!name[0])
+        strlcpy(name, role, sizeof(name));
+    bool dm = !strcmp(role, "dm");
+    if (dm && !cmdline_value(m->cmdline, "target", targets, sizeof(targets))) {
+        pr_err("loader: module '%s': role=dm needs target=GUEST[,GUEST]; "
+               "not started\n", name);
+        return false;
+    }
+
+    /* Resolve the targets before building anything. */
+    unsigned int ids[4], n = 0;
+    for (char *t = targets; *t;) {
+        char *comma = strchr(t, ',');
+        if (comma)
+            *comma = '\0';
+        struct domain *g = domain_by_name(t);
+        if (!g || g->kind != DOMAIN_HVM || n == ARRAY_SIZE(ids)) {
+            pr_err("loader: module '%s': target '%s' is not a guest domain "
+                   "(at most %zu targets); not started\n", name, t,
+                   ARRAY_SIZE(ids));
+            return false;
+        }
+        ids[n++] = g->id;
+        t = comma ? comma + 1 : t + strlen(t);
+    }
+
+    struct domain *d = user_domain_create(name, phys_to_virt(m->start),
+                                          m->end - m->start, m->cmdline);
+    if (!d)
+        return false;
+    d->nr_targets = n;
+    memcpy(d->targets, ids, n * sizeof(ids[0]));
+    char ctl[80] = "";
+    for (unsigned i = 0; i < n; i++)
+        snprintf(ctl + strlen(ctl), sizeof(ctl) - strlen(ctl), "%s%s",
+                 i ? "," : ", controls ", domains[ids[i]]->name);
+    pr_info("loader: domain %u '%s': ring-3 %s, %lu bytes%s\n", d->id,
+            d->name, dm ? "device model" : "program", m->end - m->start, ctl);
+    sched_add(d->vcpus[0]);
+    return true;
+}
+
 unsigned int loader_start_guests(const struct boot_info *bi)
 {
     unsigned int started = 0;
+    char role[16];
+
+    /* Guests first, so that device models can name them as targets. */
     for (unsigned i = 0; i < bi->nr_modules; i++)
         started += loader_start_one(&bi->modules[i]);
+    for (unsigned i = 0; i < bi->nr_modules; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        if (cmdline_value(m->cmdline, "role", role, sizeof(role)) &&
+            (!strcmp(role, "dm") || !strcmp(role, "user")))
+            started += loader_start_user(m, role);
+    }
     return started;
 }

@@ -22,6 +22,7 @@
 #include <tern/sched.h>
 #include <tern/selftest.h>
 #include <tern/time.h>
+#include <tern/user.h>
 #include <tern/x86.h>
 
 #define TERN_VERSION "0.1"
@@ -57,6 +58,7 @@ __noreturn void kmain(struct boot_info *bi)
     percpu_init_cpu(0, (uint64_t)kernel_boot_stack_top); /* GS -> CPU 0 */
     gdt_init_cpu(0);                            /* GDT, TSS, IST stacks */
     idt_init();                                 /* exceptions get reported */
+    user_init_cpu();                            /* SYSCALL, ring-3 stacks */
     print_banner(bi);
     cpu_identify(&boot_cpu);                    /* vendor, VMX/SVM features */
     cpu_print_banner(&boot_cpu);
@@ -70,13 +72,13 @@ __noreturn void kmain(struct boot_info *bi)
     apic_init();                                /* local APIC, PICs masked */
     time_init();                                /* TSC + APIC timer via PIT */
     irq_enable();
-    bool can_run = hvm_init();                  /* VMX (or SVM), per CPU */
+    hvm_init();                                 /* VMX (or SVM), per CPU */
 
     selftest_run(&cmdline_options.tests);       /* only with test= */
 
-    if (can_run && loader_start_guests(bi))     /* role=guest modules */
+    if (loader_start_guests(bi))                /* guests, ring-3 domains */
         sched_run();                            /* never returns */
-    pr_info("Tern: boot complete; no guests to run, idling "
+    pr_info("Tern: boot complete; no domains to run, idling "
             "(QEMU: Ctrl-A X quits)\n");
     for (;;)
         hlt();

@@ -11,17 +11,21 @@
  * reports them and shuts the machine down: status 0 if all shut down
  * with status 0, else 1.
  *
- * The ring-3 device-model domains of later issues are vCPUs of another
- * kind on the same ring, scheduled by the same loop.
+ * Ring-3 domains (kernel/user.c) are vCPUs of another kind on the same
+ * ring: they block in TERN_SCHEDOP_block/poll until an event channel of
+ * theirs is pending (sched_domain_event) or their poll times out, and
+ * their TERN_VIRQ_TIMER deadlines are checked here.
  *
  * Context: the boot CPU after kmain(), interrupts off except while idle.
  */
 #include <tern/console.h>
 #include <tern/domain.h>
+#include <tern/evtchn.h>
 #include <tern/hvm.h>
 #include <tern/power.h>
 #include <tern/sched.h>
 #include <tern/time.h>
+#include <tern/user.h>
 #include <tern/x86.h>
 
 static struct vcpu *ring;           /* any vCPU on the ring, or NULL */
@@ -51,17 +55,48 @@ void sched_add(struct vcpu *v)
     }
 }
 
-/* Wake a blocked vCPU whose interrupt is due. */
+void sched_domain_event(struct domain *d)
+{
+    if (d->kind != DOMAIN_USER || !d->nr_vcpus)
+        return;
+    struct vcpu *v = d->vcpus[0];
+    if (v->state == VCPU_BLOCKED) {
+        v->regs.gpr[GPR_RAX] = 0;       /* block/poll: "an event came" */
+        v->block_deadline = 0;
+        v->state = VCPU_RUNNABLE;
+    }
+}
+
+/* Wake a blocked vCPU whose interrupt is due, or whose poll timed out
+ * (its RAX already says -ETIMEDOUT). */
 static bool sched_wake(struct vcpu *v, uint64_t now)
 {
-    if (v->state == VCPU_BLOCKED && v->irq_pending && now >= v->irq_due_ns)
+    if (v->state == VCPU_BLOCKED &&
+        ((v->irq_pending && now >= v->irq_due_ns) ||
+         (v->block_deadline && now >= v->block_deadline))) {
+        v->block_deadline = 0;
         v->state = VCPU_RUNNABLE;
+    }
     return v->state == VCPU_RUNNABLE;
+}
+
+/* Fire the TERN_VIRQ_TIMER of every domain whose deadline passed. */
+static void sched_timers(uint64_t now)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *d = domains[i];
+        if (d && d->timer_deadline && now >= d->timer_deadline &&
+            domain_is_alive(d)) {
+            d->timer_deadline = 0;
+            evtchn_fire_virq(d, TERN_VIRQ_TIMER);
+        }
+    }
 }
 
 static struct vcpu *sched_pick(void)
 {
     uint64_t now = time_ns();
+    sched_timers(now);
     struct vcpu *v = last->next_run;
     do {
         if (sched_wake(v, now))
@@ -120,6 +155,9 @@ __noreturn void sched_run(void)
         }
         last = v;
         sched_switch_fpu(v);
-        hvm_vcpu_run(v);
+        if (v->domain->kind == DOMAIN_USER)
+            user_vcpu_run(v);
+        else
+            hvm_vcpu_run(v);
     }
 }

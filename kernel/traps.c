@@ -21,6 +21,7 @@
 #include <tern/power.h>
 #include <tern/symbols.h>
 #include <tern/time.h>
+#include <tern/user.h>
 #include <tern/x86.h>
 
 #define GATE_INTERRUPT  0x8e    /* P, DPL 0, 64-bit interrupt gate */
@@ -258,8 +259,12 @@ void trap_dispatch(struct cpu_regs *r)
         else if (r->vector != VECTOR_SPURIOUS)
             pr_warn("irq: unexpected interrupt vector %#lx\n", r->vector);
         cpu->irq_depth--;
+        if (r->cs & 3)
+            user_trap(r);       /* may end the ring-3 domain's slice */
         return;
     }
+    if ((r->cs & 3) && r->vector != 2 && r->vector != 18)
+        user_trap(r);           /* a ring-3 domain faulted: it dies */
     if (r->vector == 2) {
         /* An NMI nobody asked for: report it and go on. */
         report("NMI received on CPU %u at %016lx\n", cpu->cpu_id, r->rip);

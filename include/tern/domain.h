@@ -31,9 +31,14 @@ enum domain_state {
     DOMAIN_CRASHED,         /* stopped by Tern; see reason */
 };
 
+enum domain_kind {
+    DOMAIN_HVM,             /* a guest under VT-x/SVM */
+    DOMAIN_USER,            /* a ring-3 program: a device model or a helper */
+};
+
 enum vcpu_state {
     VCPU_RUNNABLE,
-    VCPU_BLOCKED,           /* HLT: waits for an interrupt */
+    VCPU_BLOCKED,           /* HLT, or a ring-3 wait for an event */
     VCPU_STOPPED,           /* its domain ended */
 };
 
@@ -63,14 +68,22 @@ struct vcpu {
      * itself never touches these registers (-mgeneral-regs-only). */
     uint8_t fpu[512] __aligned(16);
 
+    /* A ring-3 vCPU blocked in TERN_SCHEDOP_poll wakes at this time
+     * (0: no deadline). */
+    uint64_t block_deadline;
+
     struct vcpu *next_run;          /* scheduler's ring */
     uint64_t exits;                 /* exits taken, for the end report */
     uint64_t exits_tick;            /* host tick when its slice began */
 };
 
+struct evtchn;
+struct tern_shared_info;
+
 struct domain {
     unsigned int id;
     char name[DOMAIN_NAME_MAX];
+    enum domain_kind kind;
     enum domain_state state;
     int shutdown_status;
     char reason[96];
@@ -82,6 +95,21 @@ struct domain {
     struct vcpu *vcpus[MAX_VCPUS];
     unsigned int nr_vcpus;
 
+    /* Ring-3 domains: the address space (kernel/user.c) and the
+     * domains this one may control (role=dm target=...). */
+    uint64_t user_cr3;
+    unsigned int nr_targets;
+    unsigned int targets[4];
+
+    /* Event channels (kernel/evtchn.c): the port table and the shared
+     * page with the pending and mask bitmaps. evtchn_lock serialises
+     * changes to ports[]; two domains' locks are taken in domain-id
+     * order. */
+    struct evtchn *evtchn;
+    struct tern_shared_info *shared_info;
+    uint64_t timer_deadline;        /* TERN_VIRQ_TIMER, 0: not armed */
+    unsigned int virq_timer_port;
+
     struct testdev testdev;
     uint64_t unclaimed_io, unclaimed_mmio;  /* default-handled accesses */
     char console[160];              /* port 0xe9 line being assembled */
@@ -90,9 +118,16 @@ struct domain {
 
 extern struct domain *domains[MAX_DOMAINS];
 
-/* Create a domain with 'mem_size' bytes of RAM (whole pages), zeroed;
- * NULL and a message when it cannot. */
+/* Create a guest domain with 'mem_size' bytes of RAM (whole pages),
+ * zeroed; NULL and a message when it cannot. */
 struct domain *domain_create(const char *name, uint64_t mem_size);
+/* The common part: a slot, a name, event channels. Used by the above and
+ * by user_domain_create(). */
+struct domain *domain_alloc(const char *name, enum domain_kind kind);
+void domain_free(struct domain *d);
+struct domain *domain_by_id(unsigned int id);
+/* May 'd' act on 'target' (itself, or a domain it was given)? */
+bool domain_controls(const struct domain *d, const struct domain *target);
 struct vcpu *domain_add_vcpu(struct domain *d, enum hvm_start_mode mode);
 /* The guest stopped itself (e.g. isa-debug-exit); status as given. */
 void domain_shutdown(struct domain *d, int status);

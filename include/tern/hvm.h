@@ -166,8 +166,18 @@ const char *hvm_exit_name(enum hvm_exit_reason r);
  * bytes are not in the guest's RAM (the caller crashes the domain).
  */
 int hvm_fetch_insn(struct vcpu *v, uint8_t buf[15], size_t *len);
+/*
+ * Read 'len' bytes at guest linear address 'gla' as a data read by the
+ * guest at its current privilege level (an instruction operand the
+ * backend was not told, such as LMSW's on SVM). Returns as
+ * hvm_fetch_insn(): 0; 1 when a fault was injected; -1 when the bytes
+ * are not in the guest's RAM.
+ */
+int hvm_read_linear(struct vcpu *v, uint64_t gla, void *buf, size_t len);
 
-/* Backends: kernel/vmx.c (kernel/svm.c to come). */
+/* Backends: kernel/vmx.c (Intel VT-x) and kernel/svm.c (AMD SVM); NULL
+ * when the CPU lacks the vendor's extension or what Tern needs of it. */
 const struct hvm_ops *vmx_probe(void);
+const struct hvm_ops *svm_probe(void);
 
 #endif

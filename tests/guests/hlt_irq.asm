@@ -3,8 +3,12 @@
 ;
 ; testdev injects the vector written to port 0xe8 about one timer tick
 ; later, once the guest has IF=1 and nothing blocks it. So:
-;  1. STI; HLT with a request outstanding: the vCPU sleeps, the interrupt
-;     wakes it, the handler runs once, and returns to after the HLT.
+;  1. STI; HLT with a request outstanding: the vCPU sleeps until the
+;     interrupt is due, the interrupt wakes it, the handler runs once and
+;     returns to after the HLT. The HLT sits in STI's one-instruction
+;     shadow, as in every OS's idle loop: a hypervisor that completes the
+;     HLT for the guest must also end that shadow, or the interrupt waits
+;     behind the CLI that follows.
 ;  2. With IF=0 the request stays pending, even across VM exits (the wait
 ;     does port I/O) and for several times the delay that step 1 measured
 ;     with the TSC; then STI; NOP opens the window after the NOP (STI
