@@ -1,0 +1,1 @@
+UNIT_SRCS_evtchn := kernel/evtchn.c
