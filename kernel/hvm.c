@@ -526,11 +526,11 @@ unhandled:
 static int handle_hlt(struct vcpu *v, struct hvm_exit *e)
 {
     advance_rip(v, e);
-    if (v->irq_pending)
-        return EXIT_RESUME;         /* the interrupt is already coming */
+    if (v->irq_pending && time_ns() >= v->irq_due_ns)
+        return EXIT_RESUME;         /* the interrupt is due: it wakes us */
     if (!(v->regs.rflags & RFLAGS_IF)) {
-        domain_crash(v->domain, "HLT with interrupts disabled and nothing "
-                     "to wake it: the vCPU would sleep forever");
+        domain_crash(v->domain, "HLT with interrupts disabled: nothing can "
+                     "wake the vCPU");
         return EXIT_YIELD;
     }
     v->state = VCPU_BLOCKED;

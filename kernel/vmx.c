@@ -635,11 +635,23 @@ static void vmx_inject(struct vcpu *v, enum hvm_event type, uint8_t vector,
     vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/*
+ * An STI or MOV SS blocks interrupts until the next instruction completes
+ * (Vol. 3C, "Guest Non-Register State", interruptibility state). When Tern
+ * completed that instruction itself (RIP moved since the exit: HLT after
+ * STI is every OS's idle loop), the shadow is over.
+ */
+static bool vmx_in_shadow(struct vcpu *v)
+{
+    struct vmx_vcpu *vx = v->arch;
+    return v->regs.rip == vx->rip &&
+           (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+            (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
 static bool vmx_irq_allowed(struct vcpu *v)
 {
-    return (v->regs.rflags & RFLAGS_IF) &&
-           !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
-             (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+    return (v->regs.rflags & RFLAGS_IF) && !vmx_in_shadow(v) &&
            !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
 }
 
@@ -785,8 +797,15 @@ static void vmx_vcpu_run(struct vcpu *v, struct hvm_exit *e)
     struct vmx_vcpu *vx = v->arch;
 
     vmx_make_current(vx);
-    if (v->regs.rip != vx->rip)
+    if (v->regs.rip != vx->rip) {
+        /* Tern completed the instruction: its STI/MOV-SS shadow ends. */
+        uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+        if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+            vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+                       intr & ~(uint64_t)(INTERRUPTIBILITY_STI |
+                                          INTERRUPTIBILITY_MOV_SS));
         vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
+    }
     if (v->regs.gpr[GPR_RSP] != vx->rsp)
         vmcs_write(VMCS_GUEST_RSP, v->regs.gpr[GPR_RSP]);
     if (v->regs.rflags != vx->rflags)
