@@ -822,9 +822,13 @@ static int svm_exit_cr(struct vcpu *v, struct hvm_exit *e, uint64_t code)
     return 0;
 }
 
-/* IOIO: "IOIO Intercepts". EXITINFO2 is the RIP of the next instruction,
- * with or without next-RIP. The SEG field is only filled in with decode
- * assists; otherwise OUTS's segment comes from its prefixes. */
+/*
+ * IOIO: "IOIO Intercepts". EXITINFO2 is the RIP of the next instruction,
+ * with or without next-RIP. For INS/OUTS the address size comes from
+ * A16/A32/A64 (QEMU 7.2 leaves all three clear), and OUTS's segment from
+ * SEG where decode assists fill it in; what is missing, Tern decodes from
+ * the prefixes.
+ */
 static int svm_exit_io(struct vcpu *v, struct hvm_exit *e)
 {
     const struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->control;
@@ -837,22 +841,26 @@ static int svm_exit_io(struct vcpu *v, struct hvm_exit *e)
     e->io.string = q & IOIO_STR;
     e->io.rep = q & IOIO_REP;
     e->io.addr_size = q & IOIO_A64 ? 8 : q & IOIO_A32 ? 4 : 2;
+    e->io.seg = e->io.in ? SEG_ES : (q >> IOIO_SEG_SHIFT) & 7;
     e->insn_len = (uint8_t)(c->exitinfo2 - v->regs.rip);
-    if (!e->io.string || e->io.in)
+    bool need_seg = !e->io.in && !boot_cpu.svm_decode_assists;
+    bool need_asize = !(q & (IOIO_A16 | IOIO_A32 | IOIO_A64));
+    if (!e->io.string || (!need_seg && !need_asize))
         return 0;
-    if (boot_cpu.svm_decode_assists) {
-        e->io.seg = (q >> IOIO_SEG_SHIFT) & 7;
-        return 0;
-    }
+
     struct svm_insn in;
     int rc = svm_fetch(v, &in);
     if (rc > 0)
         return SVM_RETRY;
     if (rc < 0) {
-        svm_decode_failed(v, e, &in, "OUTS", "its bytes are not in guest RAM");
+        svm_decode_failed(v, e, &in, "INS/OUTS", "its bytes are not in guest "
+                          "RAM");
         return 0;
     }
-    e->io.seg = in.seg >= 0 ? (uint8_t)in.seg : SEG_DS;
+    if (need_asize)
+        e->io.addr_size = in.d.addrsize;
+    if (need_seg)
+        e->io.seg = in.seg >= 0 ? (uint8_t)in.seg : SEG_DS;
     return 0;
 }
 

@@ -226,6 +226,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "a VMCB is one 4 KiB page");
 #define IOIO_REP                    (1ul << 3)
 #define IOIO_SZ16                   (1ul << 5)
 #define IOIO_SZ32                   (1ul << 6)
+#define IOIO_A16                    (1ul << 7)
 #define IOIO_A32                    (1ul << 8)
 #define IOIO_A64                    (1ul << 9)
 #define IOIO_SEG_SHIFT              10

@@ -37,6 +37,7 @@ if [ "$only" = all ] || [ "$only" = emu ]; then
             "${suite}_suite" "$emu"
         done
     done
+    emu_wait
 fi
 
 passed=$(grep -c '^PASS ' "$TEST_RESULTS")

@@ -22,6 +22,8 @@
 #   bochs       Bochs, corei7_skylake_x (Intel VMX, EPT, VPID, UG)
 #
 # Results go to $TEST_RESULTS, one "PASS name" or "FAIL name" a line.
+# Cases run $TEST_JOBS at a time (default: one per CPU); emu_wait waits
+# for the last of them. Each case prints its report in one piece.
 
 : "${TEST_RESULTS:=/dev/null}"
 : "${TEST_TIMEOUT_SCALE:=1}"
@@ -92,7 +94,24 @@ emu_record() {
     fi
 }
 
+EMU_JOBS=${TEST_JOBS:-$(nproc)}
+
 emu_case() {
+    if [ "$EMU_JOBS" -le 1 ]; then
+        emu_case_run "$@"
+        return
+    fi
+    while [ "$(jobs -rp | wc -l)" -ge "$EMU_JOBS" ]; do
+        wait -n
+    done
+    ( out=$(emu_case_run "$@" 2>&1); printf '%s\n' "$out" ) &
+}
+
+emu_wait() {
+    wait
+}
+
+emu_case_run() {
     local name=$1 emu=$2 cmdline=$3 status=$4
     shift 4
     local markers=() modules=()
