@@ -32,8 +32,10 @@ KERNEL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_C)) \
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run run-bochs gdb test unit clean iso
-all: $(BUILD)/tern.elf $(BUILD)/tern.iso
+.PHONY: all deps run run-bochs gdb test unit clean iso usb
+all: $(BUILD)/tern.elf $(BUILD)/tern.iso $(BUILD)/efi/BOOTX64.EFI
+# The GNU-EFI loader, $(BUILD)/efi/BOOTX64.EFI (= $(EFI_APP)): boot/efi/efi.mk.
+include boot/efi/efi.mk
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): tools/deps.sh
@@ -67,6 +69,13 @@ iso: $(BUILD)/tern.iso
 $(BUILD)/tern.iso: $(BUILD)/tern.elf tools/mkiso.sh
 	@echo "  ISO     $@"
 	@bash tools/mkiso.sh $@ $< "$(CMDLINE)"
+
+# `make usb`: a GPT disk image to write to a USB stick (docs/usb.md). UEFI
+# boots the GNU-EFI loader (GRUB is its menu's entry 2); BIOS boots GRUB.
+usb: $(BUILD)/tern-usb.img
+$(BUILD)/tern-usb.img: $(BUILD)/tern.elf $(EFI_APP) tools/mkusb.sh
+	@echo "  USB     $@"
+	@EFI_LOADER=$(EFI_APP) bash tools/mkusb.sh $@ $< "$(CMDLINE)"
 
 # `make run`: QEMU with KVM (nested VT-x or SVM) where /dev/kvm works and
 # the host CPU has VMX or SVM, else TCG with an SVM-capable CPU.

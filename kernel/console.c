@@ -9,6 +9,7 @@
  * still be able to say why.
  */
 #include <tern/console.h>
+#include <tern/fbcon.h>
 #include <tern/lib.h>
 #include <tern/spinlock.h>
 #include <tern/time.h>
@@ -107,6 +108,7 @@ void console_write_unlocked(const char *s, size_t n)
         if (console_sinks & CONSOLE_E9)
             outb(DEBUG_PORT_E9, (uint8_t)s[i]);
     }
+    fbcon_write(s, n);                  /* the screen mirrors every sink */
 }
 
 void printk(int level, const char *fmt, ...)

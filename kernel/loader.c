@@ -389,19 +389,35 @@ static bool loader_start_user(const struct boot_module *m, const char *role)
     return true;
 }
 
+unsigned int loader_failed;
+
 unsigned int loader_start_guests(const struct boot_info *bi)
 {
-    unsigned int started = 0;
+    unsigned int started = 0, asked = 0;
     char role[16];
 
     /* Guests first, so that device models can name them as targets. */
-    for (unsigned i = 0; i < bi->nr_modules; i++)
-        started += loader_start_one(&bi->modules[i]);
+    for (unsigned i = 0; i < bi->nr_modules; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        if (!cmdline_value(m->cmdline, "role", role, sizeof(role)))
+            continue;
+        asked++;
+        if (!strcmp(role, "guest"))
+            started += loader_start_one(m);
+    }
     for (unsigned i = 0; i < bi->nr_modules; i++) {
         const struct boot_module *m = &bi->modules[i];
         if (cmdline_value(m->cmdline, "role", role, sizeof(role)) &&
             (!strcmp(role, "dm") || !strcmp(role, "user")))
             started += loader_start_user(m, role);
+        else if (cmdline_value(m->cmdline, "role", role, sizeof(role)) &&
+                 strcmp(role, "guest") != 0) {
+            char name[MODULE_NAME_MAX];
+            module_name(m, name);
+            pr_err("loader: module '%s': unknown role '%s' (known: guest, "
+                   "dm, user); not started\n", name, role);
+        }
     }
-    return started;
+    loader_failed = asked - started;
+    return asked;
 }

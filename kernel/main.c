@@ -13,6 +13,7 @@
 #include <tern/console.h>
 #include <tern/cpu.h>
 #include <tern/desc.h>
+#include <tern/fbcon.h>
 #include <tern/hvm.h>
 #include <tern/loader.h>
 #include <tern/mm.h>
@@ -52,6 +53,7 @@ __noreturn void kmain(struct boot_info *bi)
     struct frame_stats fs;
 
     console_init();                             /* COM1 + 0xe9, for printk */
+    fbcon_init(bi);                             /* and the screen, if any */
     cmdline_parse(bi->cmdline, &cmdline_options); /* warns on bad options */
     console_set_sinks(cmdline_options.console);
     console_set_loglevel(cmdline_options.loglevel);

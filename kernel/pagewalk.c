@@ -150,8 +150,12 @@ static uint64_t rsvd_bits(const struct walk *w, unsigned int level,
         unsigned int m40 = MIN(m, 40u);
         return large ? bits(21, m40 - 19) : 0;
     }
+    /* Bit 5 (A) is reserved in PAE PDPTEs by both manuals, but QEMU's
+     * TCG sets it when its CPU walks a PAE guest's tables (seen with
+     * QEMU 7.2): a walker stricter than the CPU running the guest would
+     * fault where that CPU does not, so bit 5 is let be. */
     if (is_pae_pdpte(w, level))
-        return bits(63, m) | bits(8, 5) | bits(2, 1);
+        return bits(63, m) | bits(8, 6) | bits(2, 1);
 
     /* Above the address: PAE reserves bits 62:M, 4- and 5-level only
      * 51:M (62:52 are ignored, or protection keys). */

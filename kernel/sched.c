@@ -22,6 +22,7 @@
 #include <tern/domain.h>
 #include <tern/evtchn.h>
 #include <tern/hvm.h>
+#include <tern/loader.h>
 #include <tern/power.h>
 #include <tern/sched.h>
 #include <tern/time.h>
@@ -111,6 +112,11 @@ static __noreturn void sched_finish(void)
     int status = SHUTDOWN_STATUS_OK;
 
     pr_info("sched: all domains have ended\n");
+    if (loader_failed) {
+        pr_info("sched:   %u module%s could not start (see the loader's "
+                "messages)\n", loader_failed, loader_failed == 1 ? "" : "s");
+        status = SHUTDOWN_STATUS_FAIL;
+    }
     for (unsigned i = 0; i < MAX_DOMAINS; i++) {
         struct domain *d = domains[i];
         if (!d)

@@ -13,6 +13,8 @@
 #define TERN_SVM_PRIV_H
 
 #include <tern/compiler.h>
+#include <tern/domain.h>
+#include <tern/hvm.h>
 
 /* A segment register in the VMCB: "Segment State in the VMCB". attrib
  * holds descriptor bits 47:40 in 7:0 and 55:52 in 11:8 (type, S, DPL, P,
@@ -277,6 +279,43 @@ enum svm_exit_code {
 
 #define MSR_VM_CR                   0xc0010114
 #define MSR_VM_HSAVE_PA             0xc0010117
+
+/* Architectural bits that <tern/x86.h> does not name. */
+#define CR0_NW                      (1ul << 29)
+#define CR0_CD                      (1ul << 30)
+#define RFLAGS_VM                   (1ul << 17)
+
+/* A vCPU's SVM state (v->arch), shared by svm.c and svm_exit.c. */
+struct svm_vcpu {
+    struct vmcb *vmcb;
+    uint64_t vmcb_pa;
+    uint32_t asid_generation;       /* 0: no ASID yet (svm_pick_asid()) */
+    bool flush;                     /* its TLB entries are stale */
+};
+
+static inline struct vmcb *svm_vmcb(const struct vcpu *v)
+{
+    return ((struct svm_vcpu *)v->arch)->vmcb;
+}
+
+/* The VMCB's copy of segment register 's'. */
+static inline struct vmcb_seg *svm_seg(struct vmcb *vmcb, enum hvm_seg s)
+{
+    struct vmcb_save *g = &vmcb->save;
+    struct vmcb_seg *const segs[NR_SEGS] = {
+        &g->es, &g->cs, &g->ss, &g->ds, &g->fs, &g->gs, &g->ldtr, &g->tr,
+    };
+    return segs[s];
+}
+
+/*
+ * svm_exit.c: EXITCODE, EXITINFO1/2 (and, where the CPU said too little,
+ * the decoded instruction) -> *e. Returns 0, or SVM_RETRY when decoding
+ * injected a fault into the guest, which must then simply run again.
+ */
+#define SVM_RETRY                   1
+int svm_normalise_exit(struct vcpu *v, struct hvm_exit *e);
+const char *svm_exit_name(uint64_t exitcode);
 
 /*
  * svm_check.c: print the first check of AMD APM Vol. 2, "VMRUN

@@ -10,6 +10,7 @@
 #define DM_LIB_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@
 #define MIN(a, b)       ((a) < (b) ? (a) : (b))
 #define MAX(a, b)       ((a) > (b) ? (a) : (b))
 
-#define __printf(f, a)  __attribute__((format(printf, f, a)))
+#define __printf(f, a)  __attribute__((__format__(__printf__, f, a)))
 #define __noreturn      __attribute__((noreturn))
 
 /* dm/lib/string.c. gcc may call the first four for struct copies. */
@@ -34,8 +35,8 @@ char *strchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
 
 /*
- * dm/lib/printf.c. vsnprintf: %d %i %u %x %X %p %s %c %%, flags '-' and
- * '0', width (or '*'), precision for %s, length modifiers hh h l ll z.
+ * dm/lib/printf.c. vsnprintf: %d %i %u %x %X %p %s %c %%, flags '-', '0'
+ * and '#', width (or '*'), precision for %s, length modifiers hh h l ll z.
  * Returns the length the whole output would have had, like C99.
  */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
@@ -49,15 +50,17 @@ int vprintf(const char *fmt, va_list ap);
 __noreturn void die(const char *fmt, ...) __printf(1, 2);
 
 /*
- * dm/lib/cmdline.c. Copy the value of word "key=VALUE" of a command line
- * ("name=ping role=user count=10") into out; false when there is none.
+ * dm/lib/cmdline.c: the words of a module command line,
+ * "name=ping role=user count=10000".
+ *   cmdline_get      copy the value of "key=VALUE" into out (cut to
+ *                    size-1 bytes); false when there is no such word
+ *   cmdline_get_u64  its value as a number (decimal or 0x hex); def when
+ *                    the word is absent; false when it is not a number
+ *   parse_u64        all of [s, s+len) as decimal or 0x hex
  */
-int cmdline_get(const char *cmdline, const char *key, char *out, size_t size);
-/* The value of key as an unsigned number (decimal or 0x hex), or def
- * when the key is absent; -1 (and *ok = 0) when it is not a number. */
-int cmdline_get_u64(const char *cmdline, const char *key, uint64_t def,
-                    uint64_t *out);
-/* Parse all of [s, s+len) as decimal or 0x hex. 0 or -1. */
-int parse_u64(const char *s, size_t len, uint64_t *out);
+bool cmdline_get(const char *cmdline, const char *key, char *out, size_t size);
+bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t def,
+                     uint64_t *out);
+bool parse_u64(const char *s, size_t len, uint64_t *out);
 
 #endif

@@ -32,6 +32,9 @@ long tern_hypercall(unsigned long nr, unsigned long a1, unsigned long a2,
 /* TERN_HC_evtchn_op(cmd, arg) */
 long tern_evtchn_op(unsigned int cmd, void *arg);
 
+/* "-EINVAL" for -TERN_EINVAL and so on; "0" for 0, "positive" above. */
+const char *tern_errname(long rc);
+
 /* ---- console and scheduling ---- */
 
 /* Print len bytes (at most TERN_CONSOLE_WRITE_MAX); returns len or
@@ -77,6 +80,14 @@ int tern_domain_find(const char *name);
 #define TERN_DOMSTATE_CRASHED   4
 
 /* ---- start-info and shared-info ---- */
+
+/*
+ * A program's entry: _start (dm/lib/start.asm) checks the start-info
+ * magic and calls main(si); main's return value (0-255) is the domain's
+ * shutdown status. .bss is zero (Tern's loader zeroes each PT_LOAD past
+ * its file bytes); the stack is TERN_USER_STACK_SIZE bytes.
+ */
+int main(const struct tern_start_info *si);
 
 /* The start-info page _start was given (valid from main() on). */
 const struct tern_start_info *tern_start_info(void);

@@ -21,9 +21,11 @@
 
 #include <tern/boot_info.h>
 
-/* Create and queue a domain for each role=guest module; returns how many
- * started. */
+/* Create and queue a domain for each module with a role= (guests first,
+ * then ring-3 domains). Returns how many modules asked for a domain;
+ * loader_failed counts those that could not start. */
 unsigned int loader_start_guests(const struct boot_info *bi);
+extern unsigned int loader_failed;
 
 /* The parser for one module's options, exposed for unit tests. */
 enum guest_kind { GUEST_FLAT, GUEST_MULTIBOOT };

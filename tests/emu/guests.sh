@@ -121,4 +121,12 @@ guests_suite() {
         "!TEST triple" "!domain triple: shut down" \
         -- "$GUESTS_DIR/triple.bin" "name=triple role=guest kind=flat testdev=on" \
            "$GUESTS_DIR/survivor.bin" "name=survivor role=guest kind=flat testdev=on"
+
+    # A Multiboot kernel in ELF32 form (no a.out kludge): loaded by its
+    # program headers, .data copied, .bss zeroed.
+    emu_case guest-mb_elf "$emu" "onpanic=shutdown" 0 \
+        "[mbelf] TEST mb-elf-magic: PASS" "[mbelf] TEST mb-elf-data: PASS" \
+        "[mbelf] TEST mb-elf-bss: PASS" "domain mbelf: shut down, status 0" \
+        "!FAIL" \
+        -- "$GUESTS_DIR/mb_elf.bin" "name=mbelf role=guest kind=multiboot"
 }

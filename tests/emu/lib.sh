@@ -20,6 +20,18 @@
 #   qemu        QEMU TCG, SeaBIOS, -cpu qemu64,+svm,+npt
 #   ovmf        QEMU TCG, OVMF (UEFI), same CPU
 #   bochs       Bochs, corei7_skylake_x (Intel VMX, EPT, VPID, UG)
+# and, booting the USB stick image of tools/mkusb.sh as a disk instead of
+# the ISO (same CPU as qemu):
+#   efi         OVMF, the loader's menu off: the GNU-EFI loader boots Tern
+#   usb-ovmf    OVMF, the image as `make usb` builds it: the menu's default
+#   usb-grub    OVMF, a key press on the QEMU monitor picks the menu's
+#               entry 2: GRUB for UEFI, which boots Tern with Multiboot2
+#   usb-bios    SeaBIOS: GRUB for BIOS from the image's MBR
+#   efi-screen  as efi, with no serial port at all: the log comes from port
+#               0xe9, QEMU stops instead of exiting at power-off, and the
+#               screen is saved to DIR/screen.ppm; every marker must also
+#               be on the screen, read back with Tern's own font by
+#               $EMU_SCREEN_TEXT (built by tests/emu/usb.sh)
 #
 # Results go to $TEST_RESULTS, one "PASS name" or "FAIL name" a line.
 # Cases run $TEST_JOBS at a time (default: one per CPU); emu_wait waits
@@ -35,8 +47,8 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 emu_timeout() {
     local base
     case $1 in
-        qemu) base=60 ;;
-        ovmf) base=120 ;;
+        qemu|usb-bios) base=60 ;;
+        ovmf|efi|efi-screen|usb-*) base=120 ;;
         bochs*) base=300 ;;
     esac
     echo $((base * TEST_TIMEOUT_SCALE))
@@ -61,6 +73,9 @@ emu_start() {
                 </dev/null >"$dir/emu.out" 2>&1
               echo $? > "$dir/rc" ) &
             ;;
+        efi|efi-screen|usb-*)
+            emu_start_usb "$emu" "$iso" "$log" "$dir" "${dbg[@]}"
+            ;;
         bochs|bochs-*)
             local model=corei7_skylake_x
             [ "$emu" = bochs-amd ] && model=ryzen
@@ -76,6 +91,62 @@ emu_start() {
             ;;
     esac
     EMU_PID=$!
+}
+
+# emu_start_usb EMU IMAGE LOG DIR [DEBUG-EXIT-ARGS...]: the USB image as
+# the machine's disk. A monitor on DIR/mon.{in,out} (FIFOs) takes
+# emu_monitor's commands for usb-grub and efi-screen.
+emu_start_usb() {
+    local emu=$1 img=$2 log=$3 dir=$4
+    shift 4
+    local fw=() mon=(-monitor none) con=(-serial "file:$log") dbg=("$@")
+    if [ "$emu" != usb-bios ]; then
+        cp "$OVMF_VARS" "$dir/vars.fd"
+        fw=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
+            -drive "if=pflash,format=raw,file=$dir/vars.fd")
+    fi
+    if [ "$emu" = usb-grub ] || [ "$emu" = efi-screen ]; then
+        mkfifo "$dir/mon.in" "$dir/mon.out"
+        mon=(-monitor "pipe:$dir/mon")
+    fi
+    if [ "$emu" = efi-screen ]; then
+        con=(-serial none -debugcon "file:$log" -vga std -no-shutdown)
+        dbg=()
+    fi
+    ( qemu-system-x86_64 -machine q35 -cpu qemu64,+svm,+npt -m 256 \
+        "${fw[@]}" -drive "file=$img,format=raw" -display none "${mon[@]}" \
+        "${con[@]}" -no-reboot "${dbg[@]}" \
+        </dev/null >"$dir/emu.out" 2>&1
+      echo $? > "$dir/rc" ) &
+}
+
+# emu_monitor DIR COMMAND: one QEMU monitor command. Opened read-write,
+# the FIFO never blocks, even when QEMU is gone.
+emu_monitor() {
+    local fd
+    exec {fd}<>"$1/mon.in"
+    printf '%s\n' "$2" >&$fd
+    exec {fd}>&-
+}
+
+# emu_poll EMU DIR LOG: called while a case runs; usb-grub answers the
+# loader's menu with "2" once it is shown.
+emu_poll() {
+    [ "$1" = usb-grub ] && [ ! -e "$2/key-sent" ] || return 0
+    if grep -qF "Press 1 or 2" "$3" 2>/dev/null; then
+        emu_monitor "$2" "sendkey 2"
+        : > "$2/key-sent"
+    fi
+}
+
+# emu_screendump DIR: save the screen, then end QEMU (efi-screen).
+emu_screendump() {
+    emu_monitor "$1" "screendump $1/screen.ppm"
+    emu_monitor "$1" "quit"
+    local i
+    for ((i = 0; i < 100 && ! -f "$1/rc"; i++)); do
+        sleep 0.1
+    done
 }
 
 # Kill the emulator subshell and its child.
@@ -129,10 +200,20 @@ emu_case_run() {
     local dir="$EMU_WORK/$emu/$name"
     rm -rf "$dir"
     mkdir -p "$dir"
-    local iso="$dir/tern.iso" log="$dir/serial.log"
-    if ! bash tools/mkiso.sh "$iso" "$TERN_ELF" "$cmdline" "${modules[@]}" \
-            2>"$dir/mkiso.err"; then
-        emu_record FAIL "$full" "could not build the ISO: $(tail -1 "$dir/mkiso.err")"
+    local iso="$dir/tern.iso" log="$dir/serial.log" mk=tools/mkiso.sh menu=""
+    # The USB kinds boot tools/mkusb.sh's disk image instead (same
+    # arguments); efi and efi-screen turn the loader's menu off, usb-grub
+    # gives the test's key press time to arrive.
+    case $emu in
+        efi|efi-screen|usb-*) mk=tools/mkusb.sh iso="$dir/tern-usb.img" ;;
+    esac
+    case $emu in
+        efi|efi-screen) menu=0 ;;
+        usb-grub) menu=30 ;;
+    esac
+    if ! env ${menu:+USB_MENU_TIMEOUT=$menu} bash "$mk" "$iso" "$TERN_ELF" \
+            "$cmdline" "${modules[@]}" 2>"$dir/mkiso.err"; then
+        emu_record FAIL "$full" "could not build the image: $(tail -1 "$dir/mkiso.err")"
         return
     fi
     : > "$log"
@@ -153,9 +234,11 @@ emu_case_run() {
             why="timed out after $(emu_timeout "$emu") s"
             break
         fi
+        emu_poll "$emu" "$dir" "$log"
         sleep 0.1
         ticks=$((ticks + 1))
     done
+    [ "$emu" = efi-screen ] && emu_screendump "$dir"
     emu_stop "$EMU_PID"
     # A file the emulator still writes could lose its tail: read it last.
     tr -d '\r' < "$log" > "$dir/serial.txt"
@@ -207,6 +290,10 @@ emu_judge() {
                 fi ;;
         esac
     done
+    if [ "$emu" = efi-screen ]; then
+        emu_judge_screen "$dir" "$@"
+        return
+    fi
     [ "$status" = - ] && return
     if [ "$status" = poweroff ]; then
         local rc
@@ -218,11 +305,32 @@ emu_judge() {
         echo "no 'Tern: shutdown, status $status' line"; return
     fi
     case $emu in
-        qemu|ovmf)
+        qemu|ovmf|efi|usb-*)
             local rc want=$(( (status << 1) | 1 ))
             rc=$(cat "$dir/rc" 2>/dev/null)
             if [ "$rc" != "$want" ]; then
                 echo "QEMU exit code ${rc:-none}, expected $want (isa-debug-exit status $status)"
             fi ;;
     esac
+}
+
+# The screen of an efi-screen run as text (DIR/screen.txt), and every
+# positive marker on it.
+emu_judge_screen() {
+    local dir=$1 m
+    shift
+    if [ ! -s "$dir/screen.ppm" ]; then
+        echo "no screenshot"; return
+    fi
+    if ! "${EMU_SCREEN_TEXT:-$EMU_WORK/screen-text}" "$dir/screen.ppm" \
+            > "$dir/screen.txt" 2>&1; then
+        echo "screenshot unreadable: $(tail -1 "$dir/screen.txt")"; return
+    fi
+    for m in "$@"; do
+        case $m in
+            '!'*) ;;
+            *) grep -qF -- "$m" "$dir/screen.txt" ||
+                   { echo "marker '$m' not on the screen ($dir/screen.txt)"; return; } ;;
+        esac
+    done
 }

@@ -342,18 +342,21 @@ static void test_pae_4k_and_2m_pages(void **state)
 
 static void test_pae_pdpte_reserved_bits(void **state)
 {
-    /* Bits 2:1, 8:5 and 63:M of a PDPTE are reserved; it has no R/W,
-     * U/S, A or XD. Bit 63 is reserved even with EFER.NXE. */
+    /* Bits 2:1, 8:6 and 63:M of a PDPTE are reserved; it has no R/W,
+     * U/S or XD. Bit 63 is reserved even with EFER.NXE. */
     static const uint64_t bad[] = {
-        PTE_W, PTE_U, PTE_A, PTE_D, PTE_PS, PTE_G, PTE_NX, 1ull << 52,
+        PTE_W, PTE_U, PTE_D, PTE_PS, PTE_G, PTE_NX, 1ull << 52,
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         paging_pae(EFER_NXE);
         put64(PDPTE_PAE, 0x2000 | PTE_P | bad[i]);
         assert_int_equal(pfec_of(GPAE, 0), PF_P | PF_RSVD);
     }
-    /* PWT, PCD and the ignored bits 11:9 are fine. */
+    /* PWT, PCD and the ignored bits 11:9 are fine; so is A (bit 5),
+     * reserved by the manuals but set by QEMU's CPU (pagewalk.c). */
     put64(PDPTE_PAE, 0x2000 | PTE_P | PTE_PWT | PTE_PCD | 0xe00);
+    assert_int_equal(gpa_of(GPAE, 0), 0x123456abcull);
+    put64(PDPTE_PAE, 0x2000 | PTE_P | PTE_A);
     assert_int_equal(gpa_of(GPAE, 0), 0x123456abcull);
     /* Not present wins over reserved bits. */
     put64(PDPTE_PAE, 0x2000 | PTE_W);
