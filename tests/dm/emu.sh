@@ -87,9 +87,9 @@ dm_suite() {
         -- "$GUESTS_DIR/cpuid.bin" "name=cpuid role=guest kind=flat testdev=on" \
            "$t/startinfo.elf" "name=startinfo role=dm target=cpuid"
     emu_case dm-skeleton "$emu" "onpanic=shutdown" 0 \
-        "[dm] dm: dm serving cpuid, hlt_irq" "[dm] dm: all targets ended" \
-        "domain dm: shut down, status 0" "!FAIL" \
-        -- "$GUESTS_DIR/cpuid.bin" "name=cpuid role=guest kind=flat testdev=on" \
-           "$GUESTS_DIR/hlt_irq.bin" "name=hlt_irq role=guest kind=multiboot testdev=on mem=16M" \
-           "$DM_DIR/dm.elf" "name=dm role=dm target=cpuid,hlt_irq tick_ms=10"
+        "[dm] dm: dm serving hlt_irq" "[dm] dm: all targets ended" \
+        "domain hlt_irq: shut down, status 0" "domain dm: shut down, status 0" \
+        "!FAIL" \
+        -- "$GUESTS_DIR/hlt_irq.bin" "name=hlt_irq role=guest kind=multiboot testdev=on mem=16M" \
+           "$DM_DIR/dm.elf" "name=dm role=dm target=hlt_irq tick_ms=10"
 }

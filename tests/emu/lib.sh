@@ -139,8 +139,10 @@ emu_poll() {
     fi
 }
 
-# emu_screendump DIR: save the screen, then end QEMU (efi-screen).
+# emu_screendump DIR: save the screen, then end QEMU (efi-screen). The
+# log shows a line a moment before the screen does: wait that moment.
 emu_screendump() {
+    sleep 1
     emu_monitor "$1" "screendump $1/screen.ppm"
     emu_monitor "$1" "quit"
     local i
