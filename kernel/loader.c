@@ -374,11 +374,10 @@ static bool loader_start_user(const struct boot_module *m, const char *role)
     }
 
     struct domain *d = user_domain_create(name, phys_to_virt(m->start),
-                                          m->end - m->start, m->cmdline);
+                                          m->end - m->start, m->cmdline,
+                                          ids, n);
     if (!d)
         return false;
-    d->nr_targets = n;
-    memcpy(d->targets, ids, n * sizeof(ids[0]));
     char ctl[80] = "";
     for (unsigned i = 0; i < n; i++)
         snprintf(ctl + strlen(ctl), sizeof(ctl) - strlen(ctl), "%s%s",

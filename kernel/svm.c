@@ -59,14 +59,13 @@ void svm_enter(struct hvm_regs *regs, uint64_t vmcb_pa, uint64_t host_pa);
 static int svm_cpu_enable(void)
 {
     unsigned int cpu = this_cpu()->cpu_id;
-    void *hsave = page_alloc_zeroed(), *host = page_alloc_zeroed();
+    void *hsave = page_alloc_zeroed();
+    if (!hsave)
+        goto err_nomem;
+    void *host = page_alloc_zeroed();
+    if (!host)
+        goto err_free_hsave;
 
-    if (!hsave || !host) {
-        page_free(hsave);
-        page_free(host);
-        pr_err("svm: no memory for CPU %u's host save areas\n", cpu);
-        return -ENOMEM;
-    }
     /* svm_probe() saw VM_CR.SVMDIS clear, so EFER.SVME may be set; VMRUN
      * then saves host state in the VM_HSAVE_PA page, which Tern must not
      * touch ("VMRUN Instruction"). The second page takes what VMSAVE
@@ -78,6 +77,12 @@ static int svm_cpu_enable(void)
     pr_info("svm: CPU %u: EFER.SVME set, host save area at %#lx\n", cpu,
             virt_to_phys(hsave));
     return 0;
+
+err_free_hsave:
+    page_free(hsave);
+err_nomem:
+    pr_err("svm: no memory for CPU %u's host save areas\n", cpu);
+    return -ENOMEM;
 }
 
 /*
@@ -323,19 +328,22 @@ static void vmcb_setup_guest(struct vcpu *v, struct vmcb_save *g,
 static int svm_vcpu_init(struct vcpu *v, enum hvm_start_mode mode)
 {
     struct svm_vcpu *sv = kzalloc(sizeof(*sv));
+    int rc = -ENOMEM;
 
     if (!sv)
-        return -ENOMEM;
+        return rc;
     sv->vmcb = page_alloc_zeroed();
-    if (!sv->vmcb) {
-        kfree(sv);
-        return -ENOMEM;
-    }
+    if (!sv->vmcb)
+        goto err_free_sv;
     sv->vmcb_pa = virt_to_phys(sv->vmcb);
     v->arch = sv;
     vmcb_setup_controls(v, &sv->vmcb->control);
     vmcb_setup_guest(v, &sv->vmcb->save, mode);
     return 0;
+
+err_free_sv:
+    kfree(sv);
+    return rc;
 }
 
 static void svm_vcpu_destroy(struct vcpu *v)

@@ -277,7 +277,6 @@ enum svm_exit_code {
     VMEXIT_INVALID          = -1,       /* VMRUN refused the guest state */
 };
 
-#define MSR_VM_CR                   0xc0010114
 #define MSR_VM_HSAVE_PA             0xc0010117
 
 /* Architectural bits that <tern/x86.h> does not name. */

@@ -16,7 +16,7 @@
  * legacy prefixes, REX (64-bit mode, only right before the opcode), the
  * opcode and, for 0F 01 /6 and /7, ModRM, SIB and displacement (AMD APM
  * Vol. 3, "Instruction Encoding"). QEMU 7.2 (TCG) has neither feature;
- * Bochs's "ryzen" has next-RIP; hardware since about 2010 has both.
+ * Bochs's "ryzen" has next-RIP; current AMD processors have both.
  *
  * Context: the host right after a #VMEXIT, interrupts off.
  */

@@ -232,7 +232,10 @@ static int user_build_space(struct domain *d, const uint8_t *image, size_t size,
         return -ENOMEM;
     *si = (struct tern_start_info){ .magic = TERN_START_MAGIC,
                                     .domid = (domid_t)d->id,
+                                    .nr_targets = (uint16_t)d->nr_targets,
                                     .shared_info = TERN_SHARED_INFO_VA };
+    for (unsigned i = 0; i < d->nr_targets; i++)
+        si->targets[i] = (domid_t)d->targets[i];
     strlcpy(si->name, d->name, sizeof(si->name));
     strlcpy(si->cmdline, cmdline, sizeof(si->cmdline));
     /* The shared-info page is the event channels': map it, do not own it
@@ -255,13 +258,17 @@ static void user_unmap_shared_info(struct domain *d)
 }
 
 struct domain *user_domain_create(const char *name, const uint8_t *image,
-                                  size_t size, const char *cmdline)
+                                  size_t size, const char *cmdline,
+                                  const unsigned int *targets,
+                                  unsigned int nr_targets)
 {
     struct domain *d = domain_alloc(name, DOMAIN_USER);
     uint64_t entry = 0;
 
     if (!d)
         return NULL;
+    d->nr_targets = MIN(nr_targets, (unsigned int)ARRAY_SIZE(d->targets));
+    memcpy(d->targets, targets, d->nr_targets * sizeof(targets[0]));
     if (user_build_space(d, image, size, cmdline, &entry))
         goto err_free;
     struct vcpu *v = domain_add_vcpu(d, HVM_START_REAL);

@@ -8,9 +8,10 @@ set -eu
 
 # Build: nasm, gcc (already on Debian's build-essential), GRUB image tools.
 # Run: qemu, bochs with its BIOS images, OVMF for UEFI.
-# Test: cmocka for host unit tests.
+# Test: cmocka for host unit tests. USB image (tools/mkusb.sh): gnu-efi
+# for the loader, fdisk (sfdisk) for the GPT, dosfstools and mtools.
 PKGS="nasm gcc make binutils grub-common grub-pc-bin grub-efi-amd64-bin
-      xorriso mtools dosfstools qemu-system-x86 ovmf
+      xorriso mtools dosfstools fdisk qemu-system-x86 ovmf
       bochs bochsbios vgabios bochs-term
       gnu-efi libcmocka-dev gdb"
 

@@ -70,11 +70,40 @@ static unsigned int mask_bits(UINT32 mask)
     return n;
 }
 
+/* A GOP with a framebuffer. A real device (one with a device path) is
+ * preferred to the firmware console's virtual one, which some firmware
+ * installs without a framebuffer address. */
+static EFI_GRAPHICS_OUTPUT_PROTOCOL *find_gop(void)
+{
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *best = NULL;
+    EFI_HANDLE *handles;
+    UINTN n;
+
+    if (EFI_ERROR(BS->LocateHandleBuffer(ByProtocol, &GraphicsOutputProtocol,
+                                         NULL, &n, &handles)))
+        return NULL;
+    for (UINTN i = 0; i < n; i++) {
+        EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
+        void *dp;
+        if (EFI_ERROR(BS->HandleProtocol(handles[i], &GraphicsOutputProtocol,
+                                         (void **)&gop)) ||
+            !gop->Mode || !gop->Mode->Info || !gop->Mode->FrameBufferBase)
+            continue;
+        if (!EFI_ERROR(BS->HandleProtocol(handles[i], &DevicePathProtocol, &dp))) {
+            best = gop;
+            break;
+        }
+        if (!best)
+            best = gop;
+    }
+    FreePool(handles);
+    return best;
+}
+
 void firmware_find_framebuffer(struct boot_info *bi)
 {
-    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
-    if (EFI_ERROR(BS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop)) ||
-        !gop || !gop->Mode || !gop->Mode->Info) {
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = find_gop();
+    if (!gop) {
         Print(L"  no graphics output: the screen console stays off\n");
         return;
     }

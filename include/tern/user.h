@@ -30,10 +30,13 @@ enum user_exit {
 
 /* Set up SYSCALL/SYSRET and the ring-3 stacks on this CPU. */
 void user_init_cpu(void);
-/* Build a ring-3 domain from an ELF64 module; NULL (and a message naming
- * the problem) if the image is not acceptable. */
+/* Build a ring-3 domain from an ELF64 module, with control over the
+ * domains in 'targets'; NULL (and a message naming the problem) if the
+ * image is not acceptable. */
 struct domain *user_domain_create(const char *name, const uint8_t *image,
-                                  size_t size, const char *cmdline);
+                                  size_t size, const char *cmdline,
+                                  const unsigned int *targets,
+                                  unsigned int nr_targets);
 /* Run a ring-3 vCPU until it blocks, is preempted, or dies. */
 void user_vcpu_run(struct vcpu *v);
 /* Free a dead ring-3 domain's address space. */

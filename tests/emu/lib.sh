@@ -145,9 +145,10 @@ emu_screendump() {
     sleep 1
     emu_monitor "$1" "screendump $1/screen.ppm"
     emu_monitor "$1" "quit"
-    local i
-    for ((i = 0; i < 100 && ! -f "$1/rc"; i++)); do
+    local i=0
+    while [ ! -f "$1/rc" ] && [ $i -lt 100 ]; do
         sleep 0.1
+        i=$((i + 1))
     done
 }
 

@@ -8,7 +8,12 @@ if ! make -s -f tests/unit/Makefile; then
     echo "  FAIL  unit tests did not build"
     exit 0
 fi
-for bin in build/unit/test_*; do
+# dm/lib's host tests live with dm/ (tests/dm/unit/), built by its Makefile.
+if ! make -s -f dm/Makefile build/dm/unit/test_lib; then
+    echo "FAIL unit/dm-build" >> "$TEST_RESULTS"
+    echo "  FAIL  dm/lib unit tests did not build"
+fi
+for bin in build/unit/test_* build/dm/unit/test_lib; do
     [ -x "$bin" ] || continue
     name=${bin##*/test_}
     out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$bin" 2>&1)

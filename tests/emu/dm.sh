@@ -1,8 +1,7 @@
-# tests/dm/emu.sh: the ring-3 suite: Tern runs the programs of tests/dm/
+# tests/emu/dm.sh: the ring-3 suite: Tern runs the programs of tests/dm/
 # and the device model (dm/) as ring-3 domains, and the test reads what
 # they print. Written as a suite of tests/emu/ (sourced with
-# tests/emu/lib.sh, "dm_suite EMU"); to have tests/run-all.sh run it,
-# move it to tests/emu/dm.sh.
+# tests/emu/lib.sh, "dm_suite EMU").
 #
 # Each program prints "TEST <check>: PASS|FAIL <detail>" lines, then
 # "done: N checks, M failed", and shuts down with status 0 when all
@@ -90,6 +89,7 @@ dm_suite() {
         "[dm] dm: dm serving hlt_irq" "[dm] dm: all targets ended" \
         "domain hlt_irq: shut down, status 0" "domain dm: shut down, status 0" \
         "!FAIL" \
-        -- "$GUESTS_DIR/hlt_irq.bin" "name=hlt_irq role=guest kind=multiboot testdev=on mem=16M" \
+        -- "$GUESTS_DIR/hlt_irq.bin" \
+              "name=hlt_irq role=guest kind=multiboot testdev=on mem=16M" \
            "$DM_DIR/dm.elf" "name=dm role=dm target=hlt_irq tick_ms=10"
 }
