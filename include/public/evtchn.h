@@ -91,7 +91,8 @@ struct evtchn_port_arg {
 };
 
 /*
- * EVTCHNOP_status: what a port is.
+ * EVTCHNOP_status: what a port is (a free port is EVTCHNSTAT_closed;
+ * -TERN_EINVAL only for port numbers outside 1..TERN_EVTCHN_PORTS-1).
  *   IN  dom, port   (dom: TERN_DOMID_SELF or a controlled domain)
  *   OUT state       EVTCHNSTAT_*; remote_dom/remote_port for
  *                   interdomain, remote_dom for unbound
@@ -116,6 +117,7 @@ struct evtchn_status {
  *   IN  virq   TERN_VIRQ_TIMER: fires once at the deadline set with
  *              EVTCHNOP_set_timer
  *   OUT port
+ *   -TERN_EBUSY if that VIRQ is already bound, -TERN_EINVAL for another virq.
  */
 #define EVTCHNOP_bind_virq          6
 #define TERN_VIRQ_TIMER         0
@@ -125,7 +127,9 @@ struct evtchn_bind_virq {
 };
 
 /* EVTCHNOP_set_timer: IN deadline_ns (Tern's clock, shared_info.time_ns
- * scale); 0 cancels. The TERN_VIRQ_TIMER port fires once when it passes. */
+ * scale); 0 cancels. The TERN_VIRQ_TIMER port fires once when it passes
+ * (at once for a deadline already past). -TERN_EINVAL when no
+ * TERN_VIRQ_TIMER port is bound. */
 #define EVTCHNOP_set_timer          7
 struct evtchn_set_timer {
     uint64_t deadline_ns;

@@ -39,7 +39,8 @@ typedef uint16_t domid_t;
 #define TERN_ETIMEDOUT  110
 
 /*
- * Hypercall numbers. Each is documented at its own header:
+ * Hypercall numbers (an unknown number returns -TERN_ENOSYS). Each is
+ * documented at its own header:
  *   TERN_HC_console_write  here
  *   TERN_HC_sched_op       here
  *   TERN_HC_evtchn_op      include/public/evtchn.h
@@ -57,7 +58,8 @@ typedef uint16_t domid_t;
  *   IN  buf  characters to print on Tern's console, prefixed by the
  *            caller's name at each line start
  *   IN  len  at most TERN_CONSOLE_WRITE_MAX bytes
- *   OUT      len, or -TERN_EFAULT / -TERN_E2BIG
+ *   OUT      len (0 for len 0, whatever buf is), or -TERN_E2BIG (len
+ *            over the limit, checked first) or -TERN_EFAULT
  */
 #define TERN_CONSOLE_WRITE_MAX  1024
 
@@ -71,7 +73,9 @@ typedef uint16_t domid_t;
  *                           returns -TERN_ETIMEDOUT when the time passes
  *                           first
  *   TERN_SCHEDOP_shutdown   arg = status (0-255): end the calling domain;
- *                           does not return
+ *                           does not return (-TERN_EINVAL for a status
+ *                           over 255)
+ *   Any other cmd: -TERN_EINVAL.
  */
 #define TERN_SCHEDOP_yield      0
 #define TERN_SCHEDOP_block      1
