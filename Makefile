@@ -32,7 +32,7 @@ KERNEL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_C)) \
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run run-bochs gdb test unit clean iso usb
+.PHONY: all deps run run-bochs gdb test unit bench clean iso usb
 all: $(BUILD)/tern.elf $(BUILD)/tern.iso $(BUILD)/efi/BOOTX64.EFI
 # The GNU-EFI loader, $(BUILD)/efi/BOOTX64.EFI (= $(EFI_APP)): boot/efi/efi.mk.
 include boot/efi/efi.mk
@@ -93,6 +93,10 @@ unit: | $(DEPS_STAMP)
 
 test: all
 	@bash tests/run-all.sh
+
+# Exit costs (bench/vmexit.asm) under Bochs and QEMU: a benchmark, not a test.
+bench: all
+	@bash tools/bench.sh
 
 clean:
 	rm -rf $(BUILD)
