@@ -121,22 +121,24 @@ static bool opt_trace(struct word v, struct cmdline_options *o)
     return true;
 }
 
-static bool opt_test(struct word v, struct cmdline_options *o)
+/* A list of names, replacing *dst only when all of it parses. */
+static bool opt_names(struct word v, struct cmdline_list *dst)
 {
     struct cmdline_list l = { 0 };
     if (!parse_list(v, &l, NULL, NULL))
         return false;
-    o->tests = l;
+    *dst = l;
     return true;
+}
+
+static bool opt_test(struct word v, struct cmdline_options *o)
+{
+    return opt_names(v, &o->tests);
 }
 
 static bool opt_modules(struct word v, struct cmdline_options *o)
 {
-    struct cmdline_list l = { 0 };
-    if (!parse_list(v, &l, NULL, NULL))
-        return false;
-    o->modules = l;
-    return true;
+    return opt_names(v, &o->modules);
 }
 
 static const struct option {
