@@ -179,9 +179,11 @@ static bool test_timer(void)
     }
     uint64_t ms = (time_ns() - ns0) / 1000000;
     uint64_t expect = want * 1000 / TIMER_HZ;
-    /* The two clocks were calibrated against one PIT window: they agree
-     * to within a tick's worth, plus slack for emulator jitter. */
-    CHECK(ms + expect / 4 >= expect && ms <= expect + expect / 4,
+    /* The two clocks were calibrated against one PIT window, so 20 ticks
+     * take ~200 ms by the TSC. Ticks can come late on an emulator whose
+     * host is busy (QEMU TCG), never early: accept half to three times. A
+     * miscalibration (wrong divider, wrong PIT count) is off by more. */
+    CHECK(ms >= expect / 2 && ms <= expect * 3,
           "%lu ticks took %lu ms by the TSC, expected ~%lu", want, ms, expect);
     pr_info("TEST timer: %lu ticks in %lu ms (TSC)\n", want, ms);
     return true;

@@ -6,8 +6,9 @@
  * replays the checks of AMD APM Vol. 2, "VMRUN Instruction",
  * "Canonicalization and Consistency Checks", in the manual's order,
  * with the two lists that add to it ("Event Injection" and "Nested
- * Paging and VMRUN/#VMEXIT"), against the VMCB, and prints the first
- * that fails with the field and its value. Each check is named by the
+ * Paging and VMRUN/#VMEXIT"), against the VMCB as svm.c restored it
+ * (what Tern asked VMRUN to load), and prints the first that fails with
+ * the field and its value. Each check is named by the
  * APM's own wording of the illegal condition, so it can be looked up.
  * The SEV and CET checks are left out: Tern uses neither.
  *
@@ -18,8 +19,6 @@
 #include <tern/x86.h>
 #include "svm.h"
 
-#define CR0_NW              (1ul << 29)
-#define CR0_CD              (1ul << 30)
 /* EFER bits the APM defines ("Extended Feature Enable Register"): SCE,
  * LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE, MCOMMIT, INTWB, UAIE, AIBRSE.
  * The rest are MBZ. */

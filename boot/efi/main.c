@@ -50,7 +50,7 @@ static EFI_STATUS fail(const CHAR16 *what, EFI_STATUS rc)
     return rc;
 }
 
-/* The directory the loader was started from, e.g. "\EFI\BOOT", from the
+/* The directory the loader was started from, e.g. "\EFI\BOOT\", from the
  * file-path nodes of its device path ("Device Path Protocol"). */
 static void loader_dir(const EFI_LOADED_IMAGE *li, char *dir, UINTN size)
 {
