@@ -189,29 +189,49 @@ static bool test_timer(void)
     return true;
 }
 
+/* Does 's' contain 'needle'? (The kernel's lib has no strstr.) */
+static bool contains(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *s; s++)
+        if (strncmp(s, needle, n) == 0)
+            return true;
+    return false;
+}
+
 /*
- * A guest state the CPU must refuse: TR marked unusable (every VM entry
- * needs a usable TSS). The entry fails, and Tern names the check.
+ * A guest state every CPU must refuse, reached only through the vendor-
+ * neutral ops: enter long mode legally (CR4.PAE, EFER.LME, CR0.PG), then
+ * give CS both L=1 and D/B=1, which Intel SDM Vol. 3C ("Checks on Guest
+ * Segment Registers") and AMD APM Vol. 2 ("Canonicalization and
+ * Consistency Checks") both forbid. The entry fails, and the backend
+ * names the check; both names mention CS.L.
  */
 static bool test_hvm_badstate(void)
 {
     CHECK(hvm, "no hardware virtualization backend is active");
     struct domain *d = domain_create("badstate", 2ul << 20);
     CHECK(d, "could not create a domain");
-    struct vcpu *v = domain_add_vcpu(d, HVM_START_REAL);
+    struct vcpu *v = domain_add_vcpu(d, HVM_START_PROTECTED32);
     CHECK(v, "could not create a vCPU");
     CHECK(p2m_copy_to_guest(d, 0x7c00, "\xf4", 1) == 0, "guest RAM");
+    /* An empty PML4 at 0x1000 is enough: the entry fails first. */
     v->regs.rip = 0x7c00;
+    CHECK(hvm->set_creg(v, CREG_CR3, 0x1000) == 0, "CR3 refused");
+    CHECK(hvm->set_creg(v, CREG_CR4, CR4_PAE) == 0, "CR4.PAE refused");
+    CHECK(hvm->set_creg(v, CREG_EFER, EFER_LME) == 0, "EFER.LME refused");
+    CHECK(hvm->set_creg(v, CREG_CR0, CR0_PG | CR0_ET | CR0_PE) == 0,
+          "CR0.PG refused");
 
-    struct hvm_segment tr;
-    hvm->get_seg(v, SEG_TR, &tr);
-    tr.attr = SEG_ATTR_UNUSABLE;
-    hvm->set_seg(v, SEG_TR, &tr);
+    struct hvm_segment cs;
+    hvm->get_seg(v, SEG_CS, &cs);
+    cs.attr |= (1u << 13) | (1u << 14);         /* L and D/B */
+    hvm->set_seg(v, SEG_CS, &cs);
     struct hvm_exit e = { .reason = HVM_EXIT_NONE };
     hvm->vcpu_run(v, &e);
     CHECK(e.reason == HVM_EXIT_ENTRY_FAILED, "the entry did not fail: exit "
           "'%s'", hvm_exit_name(e.reason));
-    CHECK(e.fail.what && strcmp(e.fail.what, "TR and CS must be usable") == 0,
+    CHECK(e.fail.what && contains(e.fail.what, "CS.L"),
           "the failure was explained as '%s'", e.fail.what);
     domain_crash(d, "VM entry failed: %s (deliberately)", e.fail.what);
     return true;

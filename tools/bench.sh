@@ -24,7 +24,7 @@ table() {
 echo "Exit costs under Bochs (Intel VT-x), in instructions (1 TSC tick = 1 instruction):"
 bash tools/bochsrc.sh "$out/bench.iso" "$out/bochs.log" > "$out/bochsrc"
 echo c > "$out/bochs.rc"
-TERM=${TERM:-dumb} timeout 600 bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+TERM=${TERM:-dumb} timeout -s KILL 600 bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
     >/dev/null 2>"$out/bochs.err"
 table "$out/bochs.log"
 echo "  (for scale, Linux KVM on the same emulated CPU: vmcall 1140, port read through its userspace VMM 7592)"

@@ -10,9 +10,9 @@
 # with status 0 once every guest domain has ended with status 0 (1 if one
 # failed or was crashed).
 
-# Guests run under VT-x (Bochs) today; QEMU and OVMF, whose CPU has SVM,
-# join when the SVM backend does.
-guests_EMUS="bochs"
+# Every guest runs on both vendors: VT-x (Bochs), SVM (QEMU TCG under
+# SeaBIOS and under OVMF, and Bochs with an AMD CPU).
+guests_EMUS="bochs qemu ovmf bochs-amd"
 
 GUESTS_DIR=${GUESTS_DIR:-build/guests}
 
@@ -110,8 +110,23 @@ guests_suite() {
     guests_case hlt_irq "$emu" multiboot 6 \
         hlt-wake hlt-wake-eip hlt-masked hlt-window hlt-window-eip hlt-stray
 
+    # A Multiboot kernel in ELF32 form (no a.out kludge): loaded by its
+    # program headers, .data copied, .bss zeroed.
+    emu_case guest-mb_elf "$emu" "onpanic=shutdown" 0 \
+        "[mbelf] TEST mb-elf-magic: PASS" "[mbelf] TEST mb-elf-data: PASS" \
+        "[mbelf] TEST mb-elf-bss: PASS" "domain mbelf: shut down, status 0" \
+        "!FAIL" \
+        -- "$GUESTS_DIR/mb_elf.bin" "name=mbelf role=guest kind=multiboot"
+
     # A triple fault crashes that domain only: the other one finishes, and
-    # Tern ends with status 1 because a domain crashed.
+    # Tern ends with status 1 because a domain crashed. Not on Bochs' AMD
+    # CPU: Bochs 2.7 panics on the guest's triple fault before it checks
+    # the SVM SHUTDOWN intercept (its VMX path checks first), so the case
+    # cannot run there; QEMU covers SVM.
+    if [ "$emu" = bochs-amd ]; then
+        echo "  NOTE  bochs-amd/guest-triple not run: Bochs 2.7 does not deliver the SVM SHUTDOWN intercept"
+        return
+    fi
     emu_case guest-triple "$emu" "onpanic=shutdown" 1 \
         "[triple] about to triple fault" \
         "domain triple: crashed: triple fault" \
@@ -121,12 +136,4 @@ guests_suite() {
         "!TEST triple" "!domain triple: shut down" \
         -- "$GUESTS_DIR/triple.bin" "name=triple role=guest kind=flat testdev=on" \
            "$GUESTS_DIR/survivor.bin" "name=survivor role=guest kind=flat testdev=on"
-
-    # A Multiboot kernel in ELF32 form (no a.out kludge): loaded by its
-    # program headers, .data copied, .bss zeroed.
-    emu_case guest-mb_elf "$emu" "onpanic=shutdown" 0 \
-        "[mbelf] TEST mb-elf-magic: PASS" "[mbelf] TEST mb-elf-data: PASS" \
-        "[mbelf] TEST mb-elf-bss: PASS" "domain mbelf: shut down, status 0" \
-        "!FAIL" \
-        -- "$GUESTS_DIR/mb_elf.bin" "name=mbelf role=guest kind=multiboot"
 }

@@ -152,10 +152,18 @@ emu_screendump() {
     done
 }
 
-# Kill the emulator subshell and its child.
+# Kill the emulator subshell and everything below it, with SIGKILL: Bochs
+# ignores SIGTERM, and a run that is over has nothing left to flush.
+emu_kill_tree() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        emu_kill_tree "$child"
+    done
+    kill -KILL "$1" 2>/dev/null
+}
+
 emu_stop() {
-    pkill -P "$1" 2>/dev/null
-    kill "$1" 2>/dev/null
+    emu_kill_tree "$1"
     wait "$1" 2>/dev/null
 }
 

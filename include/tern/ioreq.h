@@ -1,0 +1,177 @@
+/*
+ * include/tern/ioreq.h: ioreq servers inside Tern (kernel/ioreq/).
+ * The ABI, with the meaning of every op and page, is
+ * include/public/ioreq.h and include/public/dm_op.h; the protocol is
+ * docs/ioreq.md.
+ *
+ * This first slice is the pure logic, with no domain, vCPU or lock in
+ * it, so each piece is unit-tested on the host:
+ *
+ *   range.c     rangesets, and which server an access goes to
+ *   pci.c       PCI Configuration Mechanism #1 (ports 0xcf8/0xcfc)
+ *   buffered.c  the producer side of the buffered ring
+ *   sync.c      the synchronous slot: publishing a request, and checking
+ *               the state a DM left in it
+ *
+ * Server lifecycle (the DM ops), and the calls from kernel/hvm.c and
+ * kernel/io.c, come with the wiring (docs/ioreq.md, "Not wired yet").
+ */
+#ifndef TERN_IOREQ_H
+#define TERN_IOREQ_H
+
+#include <tern/compiler.h>
+#include <public/ioreq.h>
+#include <public/dm_op.h>
+
+/* ---- range.c ---- */
+
+/* An inclusive range [first, last]. */
+struct ioreq_range {
+    uint64_t first, last;
+};
+
+/*
+ * A set of ranges of one type: sorted by first, never overlapping, never
+ * touching (ranges that touch are merged, so r[i].last + 1 < r[i+1].first),
+ * at most TERN_DMOP_MAX_RANGES of them. All zeroes is the empty set.
+ */
+struct ioreq_rangeset {
+    unsigned int nr;
+    struct ioreq_range r[TERN_DMOP_MAX_RANGES];
+};
+
+/*
+ * Add [first, last]; ranges it touches merge with it. 0, or (nothing
+ * changed): -TERN_EINVAL first > last, -TERN_EEXIST part of it is in the
+ * set, -TERN_ENOSPC the set would need more than TERN_DMOP_MAX_RANGES.
+ */
+int ioreq_rangeset_add(struct ioreq_rangeset *rs, uint64_t first,
+                       uint64_t last);
+/*
+ * Remove [first, last], which must lie inside one range of the set (the
+ * middle of a range splits it). 0, or (nothing changed): -TERN_EINVAL
+ * first > last, -TERN_ENOENT part of it is not in the set, -TERN_ENOSPC
+ * a split would need more than TERN_DMOP_MAX_RANGES.
+ */
+int ioreq_rangeset_remove(struct ioreq_rangeset *rs, uint64_t first,
+                          uint64_t last);
+/* Does one range of the set hold all of [first, last]? */
+bool ioreq_rangeset_contains(const struct ioreq_rangeset *rs, uint64_t first,
+                             uint64_t last);
+
+/*
+ * What range.c needs of a server. Its pages, ports and owner come with
+ * the lifecycle code (kernel/ioreq/server.c, not written yet).
+ */
+struct ioreq_server {
+    ioservid_t id;
+    bool enabled;
+    uint64_t created;       /* creation order in its domain: larger is newer */
+    struct ioreq_rangeset ranges[TERN_DMOP_IO_RANGE_NR];   /* by TERN_DMOP_IO_RANGE_* */
+};
+
+/*
+ * The server that request 'req' goes to: among servers[0..nr-1] (NULL
+ * entries are free ids), the newest enabled one with a range of the
+ * request's kind that holds all of it; NULL if none. PIO looks in the
+ * port ranges at [addr, addr+size-1], COPY in the memory ranges, and
+ * PCI_CONFIG in the PCI ranges at its device (addr >> 32). Only addr,
+ * size and type of 'req' are read; a size of 0 or over 8, a range
+ * running past 2^64, or another type selects nothing.
+ */
+struct ioreq_server *ioreq_range_select(struct ioreq_server *const servers[],
+                                        unsigned int nr,
+                                        const struct tern_ioreq *req);
+
+/* ---- pci.c ---- */
+
+#define PCI_CONFIG_ADDRESS      0xcf8   /* a 32-bit register */
+#define PCI_CONFIG_DATA         0xcfc   /* 0xcfc..0xcff: a window on the dword */
+
+/* Is a port access of 'size' bytes at 'port' an access to CONFIG_ADDRESS
+ * (a whole dword at 0xcf8)? Other accesses to 0xcf8..0xcfb are ordinary
+ * port I/O. */
+bool ioreq_pci_is_config_address(uint16_t port, unsigned int size);
+/* The value CONFIG_ADDRESS holds after the guest writes 'value' to it. */
+uint32_t ioreq_pci_config_address_write(uint32_t value);
+
+enum ioreq_pci_decode {
+    IOREQ_PCI_CONFIG,       /* a configuration access: *addr is set */
+    IOREQ_PCI_DISABLED,     /* a data-port access with the enable bit clear */
+    IOREQ_PCI_NOT_DATA,     /* not within 0xcfc..0xcff */
+};
+/*
+ * Decode a port access of 'size' bytes at 'port' while CONFIG_ADDRESS
+ * holds 'cf8'. For IOREQ_PCI_CONFIG, *addr is a PCI_CONFIG request's
+ * address (include/public/ioreq.h): the SBDF in bits 63..32, the
+ * register offset in bits 7..0. Anything else is ordinary port I/O.
+ */
+enum ioreq_pci_decode ioreq_pci_decode(uint32_t cf8, uint16_t port,
+                                       unsigned int size, uint64_t *addr);
+
+/* ---- buffered.c ---- */
+
+/* Can 'req' go through the buffered ring? A single write of 1, 2, 4 or
+ * 8 bytes by value, a port or MMIO address below 1 MiB. */
+bool ioreq_buf_can_buffer(const struct tern_ioreq *req);
+/*
+ * Append 'req' to the ring (two slots for 8 bytes) and publish it. The
+ * caller then signals the server's buffered port. 0, or (the ring
+ * unchanged, so the caller sends 'req' synchronously):
+ *   -TERN_EINVAL  'req' cannot be buffered
+ *   -TERN_ENOSPC  no room for it: the ring is full
+ *   -TERN_EAGAIN  the counters could not be brought down (a DM rewriting
+ *                 read_pointer all the while)
+ *   -TERN_EIO     the counters say more than 511 slots are in use: the
+ *                 DM broke them; report it
+ * Context: one producer at a time per ring (the caller holds the
+ * server's buffered-ring lock); the DM consumes concurrently.
+ */
+int ioreq_buf_push(struct tern_buf_ioreq_page *pg, const struct tern_ioreq *req);
+/*
+ * The consumer's side, as include/public/ioreq.h prescribes to the DM:
+ * take the oldest request into *req (dir, type, size, addr, data;
+ * count 1). 1 taken, 0 the ring is empty, -TERN_EIO the counters or an
+ * 8-byte pair are broken. Tern never consumes; the unit tests do, and
+ * dm/ has its own.
+ */
+int ioreq_buf_pop(struct tern_buf_ioreq_page *pg, struct tern_ioreq *req);
+/* Slots in use, from a snapshot of the two counters (uint32 arithmetic,
+ * right across 2^32). */
+static inline uint32_t ioreq_buf_used(uint32_t read_pointer,
+                                      uint32_t write_pointer)
+{
+    return write_pointer - read_pointer;
+}
+
+/* ---- sync.c ---- */
+
+/* Put 'req' into 'slot' and mark it READY, payload first (release). */
+void ioreq_sync_publish(struct tern_ioreq *slot, const struct tern_ioreq *req);
+/* The slot's state, read with acquire: if it says IORESP_READY, the
+ * DM's answer in 'data' is visible. */
+unsigned int ioreq_sync_state(const struct tern_ioreq *slot);
+/* Take the answer out of an IORESP_READY slot and free it (NONE). */
+uint64_t ioreq_sync_complete(struct tern_ioreq *slot);
+
+enum ioreq_sync_verdict {
+    IOREQ_SYNC_IDLE,            /* no request out, slot NONE: nothing to do */
+    IOREQ_SYNC_WAIT,            /* READY or INPROCESS: the DM is not done */
+    IOREQ_SYNC_DONE,            /* IORESP_READY: take the answer */
+    IOREQ_SYNC_BAD_STATE,       /* errors, each a DM bug: see sync.c */
+    IOREQ_SYNC_BACKWARDS,
+    IOREQ_SYNC_UNSOLICITED,
+};
+/*
+ * Judge the state 'now' that Tern finds in a slot, given whether it has
+ * a request outstanding there and the state it saw last ('prev':
+ * READY when it has just sent). An error verdict means crash the guest
+ * with ioreq_sync_verdict_name() in the message.
+ */
+enum ioreq_sync_verdict ioreq_sync_check(bool outstanding, unsigned int prev,
+                                         unsigned int now);
+/* Names for the crash message: "<verdict> (<state> -> <state>)". */
+const char *ioreq_sync_verdict_name(enum ioreq_sync_verdict v);
+const char *ioreq_sync_state_name(unsigned int state);
+
+#endif
