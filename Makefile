@@ -66,9 +66,15 @@ $(BUILD)/tern.elf: $(KERNEL_OBJS) link.ld tools/gensyms.sh
 	    { echo "link: text moved between passes; symbols would lie" >&2; exit 1; }
 
 iso: $(BUILD)/tern.iso
-$(BUILD)/tern.iso: $(BUILD)/tern.elf tools/mkiso.sh
+# The demo image: Tern with one small guest (tests/guests/hello.asm) that
+# says hello and ends itself, so `make run` shows a guest running.
+DEMO_GUEST := $(BUILD)/guests/hello.bin
+$(DEMO_GUEST): tests/guests/hello.asm $(wildcard tests/guests/*.inc) | $(DEPS_STAMP)
+	@$(MAKE) -s -f tests/guests/Makefile $@
+
+$(BUILD)/tern.iso: $(BUILD)/tern.elf $(DEMO_GUEST) tools/mkiso.sh
 	@echo "  ISO     $@"
-	@bash tools/mkiso.sh $@ $< "$(CMDLINE)"
+	@bash tools/mkiso.sh $@ $< "$(CMDLINE)" $(DEMO_GUEST) "name=hello role=guest kind=flat"
 
 # `make usb`: a GPT disk image to write to a USB stick (docs/usb.md). UEFI
 # boots the GNU-EFI loader (GRUB is its menu's entry 2); BIOS boots GRUB.

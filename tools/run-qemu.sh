@@ -29,6 +29,13 @@ else
     echo "run: using TCG with an emulated SVM CPU (-cpu qemu64,+svm,+npt): $why"
 fi
 echo "run: serial console below; Ctrl-A X quits QEMU"
-exec qemu-system-x86_64 "${accel[@]}" -machine q35 -m 512 -cdrom "$iso" \
+rc=0
+qemu-system-x86_64 "${accel[@]}" -machine q35 -m 512 -cdrom "$iso" \
     -display none -serial mon:stdio -no-reboot \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@"
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@" || rc=$?
+# isa-debug-exit makes QEMU exit with (status << 1) | 1: give back Tern's
+# own status (0 when every domain ended well).
+if [ $((rc & 1)) -eq 1 ]; then
+    exit $((rc >> 1))
+fi
+exit $rc

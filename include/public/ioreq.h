@@ -199,16 +199,18 @@ struct tern_buf_ioreq {
  * never more than 511.
  *
  *   Tern (the producer) alone writes the slots and write_pointer. It
- *   fills the slot(s), then publishes them with a release store of
- *   write_pointer, then signals the server's buffered port. A ring
- *   without room for the request is full: Tern sends that request
- *   through the synchronous slot instead.
+ *   fills the slot(s), publishes them by adding to write_pointer with
+ *   release semantics (a locked add to the 64-bit pair), then signals
+ *   the server's buffered port. A ring without room for the request is
+ *   full: Tern sends that request through the synchronous slot instead.
  *
  *   The DM (the consumer) reads both counters with one 64-bit atomic
  *   load with acquire semantics ('pointers' below), reads the slots from
- *   read_pointer up to write_pointer, then advances read_pointer with an
- *   atomic add of the slots consumed (LOCK XADD; never a plain store of
- *   a value it computed).
+ *   read_pointer up to write_pointer, then advances read_pointer by the
+ *   slots consumed with one atomic read-modify-write with release
+ *   semantics: a LOCK XADD on read_pointer (as QEMU does), or a
+ *   compare-exchange of the 64-bit pair; never a plain store of a value
+ *   it computed.
  *
  *   Order: the DM drains the buffered ring before it serves any
  *   synchronous request of that server. A guest's buffered writes and
@@ -221,7 +223,7 @@ struct tern_buf_ioreq {
  * keeps the counters small: whenever read_pointer has reached 511, it
  * subtracts the same multiple of 511 from both counters with one 64-bit
  * compare-exchange of 'pointers', which changes no slot index and no
- * count. The DM's atomic add composes with that; a plain store of an
+ * count. The DM's atomic update composes with that; a plain store of an
  * old read_pointer plus n would undo it. (This is Xen's
  * HVM_IOREQSRV_BUFIOREQ_ATOMIC discipline; its older "legacy" mode is
  * not offered.) Counters near 2^32, which only a DM that writes them

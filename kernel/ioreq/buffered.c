@@ -13,10 +13,10 @@
  * alone advances read_pointer, with an atomic add. The ordering, in C11
  * terms:
  *
- *   Tern: write slot(s) ........ release-store write_pointer
- *   DM:                          acquire-load the pair ... read slot(s)
- *                                ... atomic add to read_pointer (release)
- *   Tern: acquire-load the pair ... reuse the freed slots
+ *   Tern  write slot(s); add to write_pointer (release)
+ *   DM    load the pair (acquire); read slot(s); add to read_pointer
+ *         (release)
+ *   Tern  load the pair (acquire); reuse the slots given back
  *
  * so the DM never sees a slot before its contents, and Tern never
  * overwrites a slot the DM is still reading.
@@ -129,9 +129,31 @@ int ioreq_buf_push(struct tern_buf_ioreq_page *pg, const struct tern_ioreq *req)
     if (need == 2)
         pg->slot[(wp + 1) % TERN_BUF_IOREQ_SLOTS] =
             (struct tern_buf_ioreq){ hdr, (uint32_t)(req->data >> 32) };
-    /* Release: the slots are written before the DM can see them counted. */
-    __atomic_store_n(&pg->write_pointer, wp + need, __ATOMIC_RELEASE);
+    /*
+     * Release: the slots are written before the DM can see them counted.
+     * write_pointer += need, as an add to the 64-bit pair: the same
+     * object the DM loads, and a carry out of write_pointer falls off
+     * the top instead of reaching read_pointer.
+     */
+    __atomic_fetch_add(&pg->pointers, (uint64_t)need << 32, __ATOMIC_RELEASE);
     return 0;
+}
+
+/*
+ * read_pointer += n, with release: a compare-exchange of the pair, so it
+ * composes with Tern's appends and lowering and cannot carry into
+ * write_pointer. (A LOCK XADD on read_pointer alone does the same on
+ * x86; this form keeps every access to the pair one 64-bit object, which
+ * is what the C11 memory model, and ThreadSanitizer, can reason about.)
+ */
+static void advance_read_pointer(struct tern_buf_ioreq_page *pg,
+                                 uint64_t pointers, uint32_t n)
+{
+    uint64_t next;
+    do {
+        next = (pointers & ~0xffffffffull) | (uint32_t)(read_of(pointers) + n);
+    } while (!__atomic_compare_exchange_n(&pg->pointers, &pointers, next, false,
+                                          __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
 int ioreq_buf_pop(struct tern_buf_ioreq_page *pg, struct tern_ioreq *req)
@@ -168,8 +190,8 @@ int ioreq_buf_pop(struct tern_buf_ioreq_page *pg, struct tern_ioreq *req)
         .flags = (uint8_t)(dir << TERN_IOREQ_DIR_SHIFT),
         .type = (uint8_t)(lo.hdr & TERN_BUF_IOREQ_TYPE_MASK),
     };
-    /* Release: our reads of the slots are done before Tern may reuse
-     * them. An add, never a store: Tern may have lowered the pair. */
-    __atomic_fetch_add(&pg->read_pointer, take, __ATOMIC_RELEASE);
+    /* Our reads of the slots are done before Tern may reuse them. An
+     * add, never a store: Tern may have lowered the pair meanwhile. */
+    advance_read_pointer(pg, pointers, take);
     return 1;
 }

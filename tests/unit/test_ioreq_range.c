@@ -204,7 +204,10 @@ static void test_contains_needs_one_range(void **state)
 /*
  * A random walk of adds and removes over [0, 1023] against a bitmap: the
  * result of each call (0 or which error) and the set afterwards must be
- * what the bitmap says.
+ * what the bitmap says. Mostly one- and two-address ranges, and more
+ * adds than removes, so that the walk fills the set to its 256 ranges
+ * and meets both kinds of -TERN_ENOSPC; now and then a longer range, to
+ * merge and split across many.
  */
 #define UNIVERSE 1024
 static bool all_set(const bool *bits, uint64_t a, uint64_t b)
@@ -232,45 +235,47 @@ static unsigned int runs_in(const bool *bits)
     return runs;
 }
 
+/* What the set must answer to add (or remove) [a, b], per the bitmap;
+ * *next is the bitmap afterwards if it succeeds. */
+static int model(const bool *bits, bool *next, bool add, uint64_t a, uint64_t b)
+{
+    if (add ? any_set(bits, a, b) : !all_set(bits, a, b))
+        return add ? -TERN_EEXIST : -TERN_ENOENT;
+    memcpy(next, bits, UNIVERSE * sizeof(bool));
+    for (uint64_t x = a; x <= b; x++)
+        next[x] = add;
+    return runs_in(next) > TERN_DMOP_MAX_RANGES ? -TERN_ENOSPC : 0;
+}
+
 static void test_random_walk_matches_a_bitmap(void **state)
 {
     struct ioreq_rangeset *rs = rs_new();
-    bool bits[UNIVERSE] = { false };
+    bool bits[UNIVERSE] = { false }, next[UNIVERSE];
+    unsigned int seen[2][4] = { { 0 } };  /* [add][0, EEXIST/ENOENT, ENOSPC] */
     srandom(42);
     for (int step = 0; step < 20000; step++) {
         uint64_t a = random() % UNIVERSE;
-        uint64_t len = random() % 24;       /* not inside MIN(): it repeats */
-        uint64_t b = MIN(a + len, UNIVERSE - 1);
-        if (random() % 2) {
-            int want = any_set(bits, a, b) ? -TERN_EEXIST : 0;
-            bool next[UNIVERSE];
-            memcpy(next, bits, sizeof(bits));
-            for (uint64_t x = a; x <= b; x++)
-                next[x] = true;
-            if (!want && runs_in(next) > TERN_DMOP_MAX_RANGES)
-                want = -TERN_ENOSPC;
-            assert_int_equal(ioreq_rangeset_add(rs, a, b), want);
-            if (!want)
-                memcpy(bits, next, sizeof(bits));
-        } else {
-            /* Inside one run: a mapped stretch is always one range. */
-            int want = all_set(bits, a, b) ? 0 : -TERN_ENOENT;
-            bool next[UNIVERSE];
-            memcpy(next, bits, sizeof(bits));
-            for (uint64_t x = a; x <= b; x++)
-                next[x] = false;
-            if (!want && runs_in(next) > TERN_DMOP_MAX_RANGES)
-                want = -TERN_ENOSPC;
-            assert_int_equal(ioreq_rangeset_remove(rs, a, b), want);
-            if (!want)
-                memcpy(bits, next, sizeof(bits));
-        }
+        uint64_t len = random() % 8 ? random() % 2 : random() % 24;
+        uint64_t b = MIN(a + len, UNIVERSE - 1);    /* len: MIN repeats */
+        bool add = random() % 5 < 3;
+        int want = model(bits, next, add, a, b);
+        int got = add ? ioreq_rangeset_add(rs, a, b)
+                      : ioreq_rangeset_remove(rs, a, b);
+        assert_int_equal(got, want);
+        if (!want)
+            memcpy(bits, next, sizeof(bits));
+        seen[add][want == 0 ? 0 : want == -TERN_ENOSPC ? 2 : 1]++;
+
         assert_well_formed(rs);
         assert_int_equal(rs->nr, runs_in(bits));
         uint64_t p = random() % UNIVERSE, plen = random() % 8;
         uint64_t q = MIN(p + plen, UNIVERSE - 1);
         assert_int_equal(ioreq_rangeset_contains(rs, p, q), all_set(bits, p, q));
     }
+    /* The walk met every outcome of both calls. */
+    for (int add = 0; add < 2; add++)
+        for (int k = 0; k < 3; k++)
+            assert_true(seen[add][k] > 0);
     free(rs);
 }
 
