@@ -23,7 +23,7 @@ KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
             -Wmissing-prototypes -Wno-missing-field-initializers \
             -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -z noexecstack -z max-page-size=0x1000 -T link.ld
-NASMFLAGS := -f elf64 -g -F dwarf -w+all
+NASMFLAGS := -f elf64 -g -F dwarf -w+all -Ikernel/
 
 KERNEL_C := $(wildcard boot/*.c kernel/*.c kernel/*/*.c)
 KERNEL_S := $(wildcard boot/*.asm kernel/*.asm)
@@ -51,7 +51,7 @@ $(OBJ)/%.o: %.c | $(DEPS_STAMP)
 $(OBJ)/%.o: %.asm | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	@$(NASM) $(NASMFLAGS) $< -o $@
+	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
 
 # Two link passes: the first finds where every function landed, the
 # second embeds that symbol table (tools/gensyms.sh) for exception dumps.

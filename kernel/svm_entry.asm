@@ -32,20 +32,7 @@
 bits 64
 section .text
 
-%define HVM_RCX 8
-%define HVM_RDX 16
-%define HVM_RBX 24
-%define HVM_RBP 40
-%define HVM_RSI 48
-%define HVM_RDI 56
-%define HVM_R8  64
-%define HVM_R9  72
-%define HVM_R10 80
-%define HVM_R11 88
-%define HVM_R12 96
-%define HVM_R13 104
-%define HVM_R14 112
-%define HVM_R15 120
+%include "hvm_regs.inc"
 
 global svm_enter
 svm_enter:

@@ -31,6 +31,10 @@ struct hvm_regs {
     uint64_t rip;
     uint64_t rflags;
 };
+/* kernel/hvm_regs.inc gives the assembly these offsets. */
+_Static_assert(offsetof(struct hvm_regs, gpr[GPR_R15]) == 120, "hvm_regs.inc");
+_Static_assert(offsetof(struct hvm_regs, rip) == 128, "hvm_regs.inc");
+_Static_assert(offsetof(struct hvm_regs, rflags) == 136, "hvm_regs.inc");
 
 enum hvm_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR,
                SEG_TR, NR_SEGS };

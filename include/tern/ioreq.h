@@ -67,7 +67,8 @@ struct ioreq_server {
     ioservid_t id;
     bool enabled;
     uint64_t created;       /* creation order in its domain: larger is newer */
-    struct ioreq_rangeset ranges[TERN_DMOP_IO_RANGE_NR];   /* by TERN_DMOP_IO_RANGE_* */
+    /* Indexed by TERN_DMOP_IO_RANGE_*: 12 KiB, so servers live on the heap. */
+    struct ioreq_rangeset ranges[TERN_DMOP_IO_RANGE_NR];
 };
 
 /*
@@ -86,7 +87,7 @@ struct ioreq_server *ioreq_range_select(struct ioreq_server *const servers[],
 /* ---- pci.c ---- */
 
 #define PCI_CONFIG_ADDRESS      0xcf8   /* a 32-bit register */
-#define PCI_CONFIG_DATA         0xcfc   /* 0xcfc..0xcff: a window on the dword */
+#define PCI_CONFIG_DATA         0xcfc   /* 0xcfc..0xcff: the dword's bytes */
 
 /* Is a port access of 'size' bytes at 'port' an access to CONFIG_ADDRESS
  * (a whole dword at 0xcf8)? Other accesses to 0xcf8..0xcfb are ordinary
@@ -127,7 +128,8 @@ bool ioreq_buf_can_buffer(const struct tern_ioreq *req);
  * Context: one producer at a time per ring (the caller holds the
  * server's buffered-ring lock); the DM consumes concurrently.
  */
-int ioreq_buf_push(struct tern_buf_ioreq_page *pg, const struct tern_ioreq *req);
+int ioreq_buf_push(struct tern_buf_ioreq_page *pg,
+                   const struct tern_ioreq *req);
 /*
  * The consumer's side, as include/public/ioreq.h prescribes to the DM:
  * take the oldest request into *req (dir, type, size, addr, data;

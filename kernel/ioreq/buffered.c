@@ -40,7 +40,6 @@
  * same device); the DM runs concurrently on another CPU, and needs no
  * lock thanks to the ordering above.
  */
-#include <tern/errno.h>
 #include <tern/ioreq.h>
 
 /* A compare-exchange fails only when the DM moved read_pointer between
@@ -104,7 +103,8 @@ int ioreq_buf_push(struct tern_buf_ioreq_page *pg, const struct tern_ioreq *req)
     if (!ioreq_buf_can_buffer(req))
         return -TERN_EINVAL;
 
-    /* Acquire: the DM's reads of the slots it has given back are done. */
+    /* Acquire: the DM's reads of the slots it has given back are done.
+     * Broken counters are refused before lowering could touch them. */
     uint64_t pointers = __atomic_load_n(&pg->pointers, __ATOMIC_ACQUIRE);
     if (ioreq_buf_used(read_of(pointers), write_of(pointers)) >
         TERN_BUF_IOREQ_SLOTS)
@@ -114,9 +114,9 @@ int ioreq_buf_push(struct tern_buf_ioreq_page *pg, const struct tern_ioreq *req)
         return rc;
     uint32_t wp = write_of(pointers);
     uint32_t used = ioreq_buf_used(read_of(pointers), wp);
-    uint32_t need = req->size == 8 ? 2 : 1;
     if (used > TERN_BUF_IOREQ_SLOTS)
         return -TERN_EIO;           /* the pair changed under us, badly */
+    uint32_t need = req->size == 8 ? 2 : 1;
     if (TERN_BUF_IOREQ_SLOTS - used < need)
         return -TERN_ENOSPC;
 

@@ -44,7 +44,7 @@
 #define CF8_BUS(cf8)        (((cf8) >> 16) & 0xffu)
 #define CF8_DEVICE(cf8)     (((cf8) >> 11) & 0x1fu)
 #define CF8_FUNCTION(cf8)   (((cf8) >> 8) & 0x7u)
-#define CF8_REGISTER(cf8)   ((cf8) & 0xfcu)         /* byte offset of the dword */
+#define CF8_REGISTER(cf8)   ((cf8) & 0xfcu)     /* the dword's byte offset */
 #define CF8_WRITABLE        (CF8_ENABLE | 0x00fffffcu)
 
 bool ioreq_pci_is_config_address(uint16_t port, unsigned int size)

@@ -26,7 +26,6 @@
  * DM ops change a server's sets under the domain's ioreq lock; the exit
  * path selects under the same lock (not wired yet: docs/ioreq.md).
  */
-#include <tern/errno.h>
 #include <tern/ioreq.h>
 #include <tern/lib.h>
 
