@@ -44,15 +44,6 @@
 #include "hypercall.h"          /* domid_t, TERN_E* */
 #include "evtchn.h"             /* evtchn_port_t */
 
-/*
- * TERN_EEXIST belongs with the other error numbers in hypercall.h; it is
- * defined here until it moves there (same value: Linux's EEXIST, as in
- * include/tern/errno.h).
- */
-#ifndef TERN_EEXIST
-#define TERN_EEXIST     17      /* a range overlaps one already mapped */
-#endif
-
 typedef uint16_t ioservid_t;
 
 #define TERN_MAX_IOREQ_SERVERS  8       /* per target domain; ids 0..7 */

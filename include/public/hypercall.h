@@ -28,11 +28,13 @@ typedef uint16_t domid_t;
 /* Error numbers: the negated values come back in RAX. */
 #define TERN_EPERM      1       /* no right over that domain */
 #define TERN_ENOENT     2       /* no such domain */
+#define TERN_EIO        5       /* a shared ring's counters are broken */
 #define TERN_E2BIG      7       /* a length is over its limit */
 #define TERN_EAGAIN     11      /* try again (nothing pending) */
 #define TERN_ENOMEM     12
 #define TERN_EFAULT     14      /* a pointer is not mapped in the caller */
 #define TERN_EBUSY      16
+#define TERN_EEXIST     17      /* a range overlaps one already mapped */
 #define TERN_EINVAL     22      /* a bad port, command or value */
 #define TERN_ENOSPC     28      /* no free port */
 #define TERN_ENOSYS     38      /* no such hypercall or command */

@@ -33,16 +33,6 @@
 #include <stdint.h>
 #include "evtchn.h"             /* TERN_MAX_VCPUS, evtchn_port_t */
 
-/*
- * TERN_EIO belongs with the other error numbers in hypercall.h; it is
- * defined here until it moves there (same value: Linux's EIO, as in
- * include/tern/errno.h). No hypercall returns it yet: it is what a
- * buffered-ring producer or consumer reports when the counters are
- * broken.
- */
-#ifndef TERN_EIO
-#define TERN_EIO        5       /* a shared ring's counters are broken */
-#endif
 
 /* ---- the synchronous request ---- */
 
