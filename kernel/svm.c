@@ -132,70 +132,21 @@ static void svm_pick_asid(struct svm_vcpu *sv)
  */
 #define NPT_FLAGS           (PTE_P | PTE_W | PTE_U)
 
-static int npt_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, bool large)
-{
-    uint64_t *table = pml4;
-    int leaf_level = large ? 2 : 1;
-
-    for (int level = 4; level > leaf_level; level--) {
-        uint64_t *e = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
-        if (!(*e & PTE_P)) {
-            void *t = page_alloc_zeroed();
-            if (!t)
-                return -ENOMEM;
-            *e = virt_to_phys(t) | NPT_FLAGS;
-        }
-        table = phys_to_virt(*e & PTE_ADDR);
-    }
-    table[(gpa >> (12 + 9 * (leaf_level - 1))) & 511] =
-        hpa | NPT_FLAGS | (large ? PTE_PS : 0);
-    return 0;
-}
-
-static void npt_free(uint64_t *table, int level)
-{
-    for (int i = 0; i < 512 && level > 1; i++) {
-        if ((table[i] & PTE_P) && !(table[i] & PTE_PS))
-            npt_free(phys_to_virt(table[i] & PTE_ADDR), level - 1);
-    }
-    page_free(table);
-}
-
 static int svm_domain_init(struct domain *d)
 {
-    uint64_t *pml4 = page_alloc_zeroed();
-    int rc = -ENOMEM;
-
-    if (!pml4)
+    uint64_t *pml4;
+    int rc = p2m_tables_build(d, NPT_FLAGS, NPT_FLAGS, &pml4);
+    if (rc)
         return rc;
-    /* Guest RAM, with 2 MiB pages where alignment allows; holes (the VGA
-     * window, everything above RAM) stay unmapped and exit as MMIO. */
-    for (uint64_t gpa = 0; gpa < d->mem_size;) {
-        bool large = !(gpa & (LARGE_PAGE_SIZE - 1)) &&
-                     gpa + LARGE_PAGE_SIZE <= d->mem_size &&
-                     !((d->mem_host + gpa) & (LARGE_PAGE_SIZE - 1)) &&
-                     (gpa >= GUEST_VGA_HOLE_END ||
-                      gpa + LARGE_PAGE_SIZE <= GUEST_VGA_HOLE_START);
-        if (gpa < GUEST_VGA_HOLE_START || gpa >= GUEST_VGA_HOLE_END) {
-            rc = npt_map(pml4, gpa, d->mem_host + gpa, large);
-            if (rc)
-                goto err_free_npt;
-        }
-        gpa += large ? LARGE_PAGE_SIZE : PAGE_SIZE;
-    }
     d->arch = pml4;
     return 0;
-
-err_free_npt:
-    npt_free(pml4, 4);
-    return rc;
 }
 
 static void svm_domain_destroy(struct domain *d)
 {
     if (!d->arch)
         return;
-    npt_free(d->arch, 4);
+    p2m_tables_free(d->arch, 4);
     d->arch = NULL;
 }
 

@@ -197,72 +197,24 @@ static int vmx_cpu_enable(void)
 
 /* ---- EPT: Vol. 3C, "The Extended Page Table Mechanism (EPT)" ---- */
 
-static int ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, bool large)
-{
-    uint64_t *table = pml4;
-    int leaf_level = large ? 2 : 1;
-
-    for (int level = 4; level > leaf_level; level--) {
-        uint64_t *e = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
-        if (!(*e & EPT_READ)) {
-            void *t = page_alloc_zeroed();
-            if (!t)
-                return -ENOMEM;
-            *e = virt_to_phys(t) | EPT_READ | EPT_WRITE | EPT_EXEC;
-        }
-        table = phys_to_virt(*e & PTE_ADDR);
-    }
-    table[(gpa >> (12 + 9 * (leaf_level - 1))) & 511] =
-        hpa | EPT_READ | EPT_WRITE | EPT_EXEC | EPT_MEMTYPE_WB |
-        (large ? EPT_LARGE : 0);
-    return 0;
-}
-
-static void ept_free(uint64_t *table, int level)
-{
-    for (int i = 0; i < 512 && level > 1; i++) {
-        if ((table[i] & EPT_READ) && !(table[i] & EPT_LARGE))
-            ept_free(phys_to_virt(table[i] & PTE_ADDR), level - 1);
-    }
-    page_free(table);
-}
-
 static int vmx_domain_init(struct domain *d)
 {
     struct vmx_domain *vd = kzalloc(sizeof(*vd));
-    int rc = -ENOMEM;
-
     if (!vd)
+        return -ENOMEM;
+    /* Every level read/write/execute; leaves write-back ("EPT and Memory
+     * Typing"). Holes exit as EPT violations: MMIO. */
+    int rc = p2m_tables_build(d, EPT_READ | EPT_WRITE | EPT_EXEC,
+                              EPT_READ | EPT_WRITE | EPT_EXEC | EPT_MEMTYPE_WB,
+                              &vd->ept_pml4);
+    if (rc) {
+        kfree(vd);
         return rc;
-    vd->ept_pml4 = page_alloc_zeroed();
-    if (!vd->ept_pml4)
-        goto err_free_vd;
-    /* Guest RAM, with 2 MiB pages where alignment allows; holes (the VGA
-     * window, everything above RAM) stay unmapped and exit as MMIO. */
-    for (uint64_t gpa = 0; gpa < d->mem_size;) {
-        bool large = !(gpa & (LARGE_PAGE_SIZE - 1)) &&
-                     gpa + LARGE_PAGE_SIZE <= d->mem_size &&
-                     !((d->mem_host + gpa) & (LARGE_PAGE_SIZE - 1)) &&
-                     (gpa >= GUEST_VGA_HOLE_END ||
-                      gpa + LARGE_PAGE_SIZE <= GUEST_VGA_HOLE_START);
-        uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
-        if (gpa < GUEST_VGA_HOLE_START || gpa >= GUEST_VGA_HOLE_END) {
-            rc = ept_map(vd->ept_pml4, gpa, d->mem_host + gpa, large);
-            if (rc)
-                goto err_free_ept;
-        }
-        gpa += step;
     }
     vd->eptp = virt_to_phys(vd->ept_pml4) | EPTP_MEMTYPE_WB | EPTP_WALK_LENGTH_4;
     d->arch = vd;
     invept_all();
     return 0;
-
-err_free_ept:
-    ept_free(vd->ept_pml4, 4);
-err_free_vd:
-    kfree(vd);
-    return rc;
 }
 
 static void vmx_domain_destroy(struct domain *d)
@@ -270,7 +222,7 @@ static void vmx_domain_destroy(struct domain *d)
     struct vmx_domain *vd = d->arch;
     if (!vd)
         return;
-    ept_free(vd->ept_pml4, 4);
+    p2m_tables_free(vd->ept_pml4, 4);
     kfree(vd);
     d->arch = NULL;
 }

@@ -177,7 +177,6 @@ enum vmcs_field {
 #define EPT_WRITE                   (1ul << 1)
 #define EPT_EXEC                    (1ul << 2)
 #define EPT_MEMTYPE_WB              (6ul << 3)
-#define EPT_LARGE                   (1ul << 7)
 #define EPTP_MEMTYPE_WB             6ul
 #define EPTP_WALK_LENGTH_4          (3ul << 3)
 

@@ -145,4 +145,14 @@ bool p2m_is_ram(const struct domain *d, uint64_t gpa);
 int p2m_copy_to_guest(struct domain *d, uint64_t gpa, const void *src, size_t len);
 int p2m_copy_from_guest(struct domain *d, void *dst, uint64_t gpa, size_t len);
 
+/*
+ * The nested page tables of d's RAM (EPT or NPT): a 4-level tree whose
+ * entries are present when bit 0 is set and large when P2M_LARGE is.
+ * Upper levels get 'table_flags', leaves 'leaf_flags'. 0 or -ENOMEM.
+ */
+#define P2M_LARGE   (1ul << 7)
+int p2m_tables_build(struct domain *d, uint64_t table_flags,
+                     uint64_t leaf_flags, uint64_t **root);
+void p2m_tables_free(uint64_t *root, int level);
+
 #endif
