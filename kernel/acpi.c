@@ -39,6 +39,7 @@
 #define MADT_LAPIC_ADDR     36
 #define MADT_ENTRIES        44
 #define MADT_TYPE_LAPIC     0
+#define MADT_TYPE_IOAPIC    1
 #define MADT_TYPE_X2APIC    9
 #define PM1_SLP_EN          (1u << 13)
 #define PM1_SCI_EN          (1u << 0)
@@ -148,6 +149,10 @@ static void parse_madt(acpi_read_fn read, uint64_t pa, struct acpi_info *out)
             out->nr_cpus++;
         if (type == MADT_TYPE_X2APIC && elen >= 16 && (get32(table_buf + p + 8) & 1))
             out->nr_cpus++;
+        /* "I/O APIC Structure": id, address, global interrupt base. */
+        if (type == MADT_TYPE_IOAPIC && elen >= 12 &&
+            out->nr_ioapics < ARRAY_SIZE(out->ioapic_addr))
+            out->ioapic_addr[out->nr_ioapics++] = get32(table_buf + p + 4);
         p += elen;
     }
 }
@@ -225,9 +230,10 @@ void acpi_init(const struct boot_info *bi)
     acpi_parse(rsdp, read_phys, &acpi);
     if (!acpi.found)
         return;
-    pr_info("acpi: revision %u, %u CPU%s in the MADT, PM1a control %#x, "
-            "\\_S5 %s, reset register %s\n", acpi.revision, acpi.nr_cpus,
-            acpi.nr_cpus == 1 ? "" : "s", acpi.pm1a_cnt,
+    pr_info("acpi: revision %u, %u CPU%s and %u I/O APIC%s in the MADT, PM1a "
+            "control %#x, \\_S5 %s, reset register %s\n", acpi.revision,
+            acpi.nr_cpus, acpi.nr_cpus == 1 ? "" : "s", acpi.nr_ioapics,
+            acpi.nr_ioapics == 1 ? "" : "s", acpi.pm1a_cnt,
             acpi.has_s5 ? "found" : "not found",
             acpi.has_reset ? "present" : "absent");
 }

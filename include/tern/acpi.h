@@ -25,6 +25,8 @@ struct acpi_info {
     /* MADT */
     unsigned int nr_cpus;               /* enabled local APICs */
     uint64_t lapic_addr;
+    unsigned int nr_ioapics;
+    uint32_t ioapic_addr[8];            /* the first 8 I/O APICs */
 };
 
 /* Read 'len' bytes of physical memory at 'pa' into 'buf'; 0 or -EFAULT. */

@@ -64,7 +64,7 @@ foundation_suite() {
     # ACPI reset register reboots (QEMU's -no-reboot makes that an exit).
     if [ "$emu" = qemu ]; then
         emu_case acpi-poweroff "$emu" "test=frame" poweroff \
-            "acpi: revision" "\\_S5 found" "TESTS DONE: 1 passed, 0 failed" \
+            "acpi: revision" "1 I/O APIC in the MADT" "\\_S5 found" "TESTS DONE: 1 passed, 0 failed" \
             "Tern: powering off through ACPI (S5)"
         emu_case acpi-reboot "$emu" "test=panic onpanic=reboot" poweroff \
             "*** PANIC: self-test panic" "reset register present" \

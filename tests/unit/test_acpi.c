@@ -102,7 +102,7 @@ static void build(bool xsdt, bool s5_byteprefix)
         memcpy(d + 50, aml_lit, sizeof(aml_lit));
     seal(0x3000);
 
-    uint8_t *m = table(0x4000, "APIC", 44 + 3 * 8 + 16);
+    uint8_t *m = table(0x4000, "APIC", 44 + 3 * 8 + 16 + 12);
     put32(m + 36, 0xfee00000);
     for (int i = 0; i < 3; i++) {   /* local APICs: two enabled, one not */
         uint8_t *e = m + 44 + i * 8;
@@ -116,6 +116,10 @@ static void build(bool xsdt, bool s5_byteprefix)
     x[0] = 9;
     x[1] = 16;
     put32(x + 8, 1);
+    uint8_t *io = x + 16;           /* an I/O APIC at 0xfec00000 */
+    io[0] = 1;
+    io[1] = 12;
+    put32(io + 4, 0xfec00000);
     seal(0x4000);
 }
 
@@ -138,6 +142,8 @@ static void test_rsdt_platform(void **state)
     assert_int_equal(a.reset_value, 6);
     assert_int_equal(a.nr_cpus, 3);
     assert_int_equal(a.lapic_addr, 0xfee00000);
+    assert_int_equal(a.nr_ioapics, 1);
+    assert_int_equal(a.ioapic_addr[0], 0xfec00000);
 }
 
 static void test_xsdt_and_literal_s5(void **state)
