@@ -103,9 +103,12 @@ struct vcpu *domain_add_vcpu(struct domain *d, enum hvm_start_mode mode)
      * Vol. 1, "FXSAVE Area" and "Initialization"). */
     *(uint16_t *)&v->fpu[0] = 0x37f;
     *(uint32_t *)&v->fpu[24] = 0x1f80;
-    if (d->kind == DOMAIN_HVM && hvm->vcpu_init(v, mode)) {
-        kfree(v);
-        return NULL;
+    if (d->kind == DOMAIN_HVM) {
+        if (hvm->vcpu_init(v, mode)) {
+            kfree(v);
+            return NULL;
+        }
+        hvm_vcpu_start_segments(v, mode);
     }
     d->vcpus[d->nr_vcpus++] = v;
     return v;

@@ -691,6 +691,26 @@ void hvm_vcpu_run(struct vcpu *v)
     }
 }
 
+void hvm_vcpu_start_segments(struct vcpu *v, enum hvm_start_mode mode)
+{
+    /* Real mode: base 0, 64 KiB limits, as at a boot sector. Multiboot:
+     * flat 4 GiB 32-bit segments (D/B=1, G=1) with the selectors of a
+     * typical GDT. TR must be a usable busy TSS on every entry; LDTR is
+     * unusable. Attributes in the VMX layout of struct hvm_segment. */
+    bool pm = mode == HVM_START_PROTECTED32;
+    struct hvm_segment code = pm ? (struct hvm_segment){ 0x08, 0xc09b, 0xffffffff, 0 }
+                                 : (struct hvm_segment){ 0, 0x9b, 0xffff, 0 };
+    struct hvm_segment data = pm ? (struct hvm_segment){ 0x10, 0xc093, 0xffffffff, 0 }
+                                 : (struct hvm_segment){ 0, 0x93, 0xffff, 0 };
+    const struct hvm_segment ldtr = { 0, SEG_ATTR_UNUSABLE, 0, 0 };
+    const struct hvm_segment tr = { 0, 0x8b, 0xffff, 0 };
+
+    for (enum hvm_seg s = SEG_ES; s <= SEG_GS; s++)
+        hvm->set_seg(v, s, s == SEG_CS ? &code : &data);
+    hvm->set_seg(v, SEG_LDTR, &ldtr);
+    hvm->set_seg(v, SEG_TR, &tr);
+}
+
 bool hvm_init(void)
 {
     /* Each probe says why its vendor's hardware cannot run guests, when

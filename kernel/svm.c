@@ -244,22 +244,8 @@ static void vmcb_setup_guest(struct vcpu *v, struct vmcb_save *g,
                              enum hvm_start_mode mode)
 {
     bool pm = mode == HVM_START_PROTECTED32;
-    struct hvm_segment code = { 0, 0x9b, 0xffff, 0 };   /* P, S, code RX, A */
-    struct hvm_segment data = { 0, 0x93, 0xffff, 0 };   /* P, S, data RW, A */
-    struct hvm_segment ldtr = { 0, SEG_ATTR_UNUSABLE, 0, 0 };
-    struct hvm_segment tr = { 0, 0x8b, 0xffff, 0 };      /* P, busy 32-bit TSS */
-
-    if (pm) {
-        /* Flat 4 GiB, 32-bit (D/B=1, G=1), as Multiboot promises. */
-        code = (struct hvm_segment){ 0x08, 0xc09b, 0xffffffff, 0 };
-        data = (struct hvm_segment){ 0x10, 0xc093, 0xffffffff, 0 };
-    }
-    svm_set_seg(v, SEG_CS, &code);
-    for (enum hvm_seg s = SEG_ES; s <= SEG_GS; s++)
-        if (s != SEG_CS)
-            svm_set_seg(v, s, &data);
-    svm_set_seg(v, SEG_LDTR, &ldtr);
-    svm_set_seg(v, SEG_TR, &tr);
+    /* Segments: hvm_vcpu_start_segments() (kernel/hvm.c), the same for
+     * both vendors. */
     g->gdtr.limit = 0xffff;
     g->idtr.limit = 0xffff;
     g->cpl = 0;

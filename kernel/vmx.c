@@ -338,7 +338,7 @@ static void vmcs_setup_host(void)
 static void vmx_set_seg(struct vcpu *v, enum hvm_seg s,
                         const struct hvm_segment *seg)
 {
-    (void)v;
+    vmx_make_current(v->arch);     /* VMREAD/VMWRITE act on the current VMCS */
     vmcs_write(VMCS_GUEST_ES_SELECTOR + 2 * s, seg->sel);
     vmcs_write(VMCS_GUEST_ES_LIMIT + 2 * s, seg->limit);
     vmcs_write(VMCS_GUEST_ES_AR + 2 * s, seg->attr);
@@ -347,7 +347,7 @@ static void vmx_set_seg(struct vcpu *v, enum hvm_seg s,
 
 static void vmx_get_seg(struct vcpu *v, enum hvm_seg s, struct hvm_segment *seg)
 {
-    (void)v;
+    vmx_make_current(v->arch);     /* VMREAD/VMWRITE act on the current VMCS */
     seg->sel = (uint16_t)vmcs_read(VMCS_GUEST_ES_SELECTOR + 2 * s);
     seg->limit = (uint32_t)vmcs_read(VMCS_GUEST_ES_LIMIT + 2 * s);
     seg->attr = (uint32_t)vmcs_read(VMCS_GUEST_ES_AR + 2 * s);
@@ -374,22 +374,8 @@ static void vmcs_setup_guest(struct vcpu *v, enum hvm_start_mode mode)
 {
     bool pm = mode == HVM_START_PROTECTED32;
     uint64_t cr0 = CR0_ET | (pm ? CR0_PE : 0);
-    struct hvm_segment code = { 0, 0x9b, 0xffff, 0 };   /* P, S, code RX, A */
-    struct hvm_segment data = { 0, 0x93, 0xffff, 0 };   /* P, S, data RW, A */
-    struct hvm_segment ldtr = { 0, SEG_ATTR_UNUSABLE, 0, 0 };
-    struct hvm_segment tr = { 0, 0x8b, 0xffff, 0 };      /* P, busy 32-bit TSS */
-
-    if (pm) {
-        /* Flat 4 GiB, 32-bit (D/B=1, G=1), as Multiboot promises. */
-        code = (struct hvm_segment){ 0x08, 0xc09b, 0xffffffff, 0 };
-        data = (struct hvm_segment){ 0x10, 0xc093, 0xffffffff, 0 };
-    }
-    vmx_set_seg(v, SEG_CS, &code);
-    for (enum hvm_seg s = SEG_ES; s <= SEG_GS; s++)
-        if (s != SEG_CS)
-            vmx_set_seg(v, s, &data);
-    vmx_set_seg(v, SEG_LDTR, &ldtr);
-    vmx_set_seg(v, SEG_TR, &tr);
+    /* Segments: hvm_vcpu_start_segments() (kernel/hvm.c), the same for
+     * both vendors. */
     vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
     vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
     vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
@@ -466,6 +452,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 
 static uint64_t vmx_get_creg(struct vcpu *v, enum hvm_creg r)
 {
+    vmx_make_current(v->arch);     /* VMREAD/VMWRITE act on the current VMCS */
     struct vmx_vcpu *vx = v->arch;
     switch (r) {
     case CREG_CR0:
@@ -560,7 +547,7 @@ static int vmx_set_creg(struct vcpu *v, enum hvm_creg r, uint64_t val)
 
 static unsigned int vmx_get_cpl(struct vcpu *v)
 {
-    (void)v;
+    vmx_make_current(v->arch);     /* VMREAD/VMWRITE act on the current VMCS */
     /* SS.DPL is the CPL (Vol. 3C, "Checks on Guest Segment Registers"). */
     return (vmcs_read(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
 }
@@ -570,6 +557,7 @@ static unsigned int vmx_get_cpl(struct vcpu *v)
 static void vmx_inject(struct vcpu *v, enum hvm_event type, uint8_t vector,
                        bool has_error, uint32_t error)
 {
+    vmx_make_current(v->arch);
     static const uint32_t types[] = {
         [HVM_EVENT_EXTINT] = INTR_TYPE_EXTINT,
         [HVM_EVENT_NMI] = INTR_TYPE_NMI,
@@ -603,12 +591,14 @@ static bool vmx_in_shadow(struct vcpu *v)
 
 static bool vmx_irq_allowed(struct vcpu *v)
 {
+    vmx_make_current(v->arch);
     return (v->regs.rflags & RFLAGS_IF) && !vmx_in_shadow(v) &&
            !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
 }
 
 static void vmx_irq_window(struct vcpu *v, bool on)
 {
+    vmx_make_current(v->arch);
     struct vmx_vcpu *vx = v->arch;
     uint32_t proc = on ? vx->proc | PROC_INTR_WINDOW_EXITING
                        : vx->proc & ~PROC_INTR_WINDOW_EXITING;

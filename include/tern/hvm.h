@@ -159,6 +159,8 @@ extern const struct hvm_ops *hvm;
 
 /* Pick and enable a backend; false when this CPU cannot run guests. */
 bool hvm_init(void);
+/* The segment registers a vCPU starts with in 'mode' (after vcpu_init). */
+void hvm_vcpu_start_segments(struct vcpu *v, enum hvm_start_mode mode);
 /* Run a vCPU until it yields: handles exits in a loop. */
 void hvm_vcpu_run(struct vcpu *v);
 const char *hvm_exit_name(enum hvm_exit_reason r);
