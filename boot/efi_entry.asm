@@ -36,6 +36,7 @@ efi_entry:
         cld
         lea rsp, [rel efi_stack_top]
         mov r12, rdi                    ; bi_phys, kept in a callee-saved reg
+        mov r13, rsi                    ; how far the loader moved Tern
 
         ; Zero the three top-level tables: the loader zeroes the whole
         ; image, but these must not depend on it.
@@ -53,9 +54,23 @@ efi_entry:
         lea rax, [rel efi_pdpt_high]
         or rax, PTE_P | PTE_W
         mov [rel efi_pml4 + 511 * 8], rax
-        lea rax, [rel efi_pd]
+        lea rax, [rel efi_pd_high]
         or rax, PTE_P | PTE_W
         mov [rel efi_pdpt_high + 510 * 8], rax
+        ; The high GiB maps the link addresses to where Tern really is:
+        ; entry i -> (i << 21) + offset (2 MiB-aligned, from the loader).
+        lea rdi, [rel efi_pd_high]
+        mov rax, r13
+        or rax, PTE_P | PTE_W | PTE_PS
+        mov ecx, 512
+.fill_pd_high:
+        mov [rdi], rax
+        add rax, 1 << 21
+        add rdi, 8
+        dec ecx
+        jnz .fill_pd_high
+        lea rax, [rel efi_pd]
+        or rax, PTE_P | PTE_W
         lea rdi, [rel efi_pdpt_low]
         mov ecx, 4
 .fill_pdpt:
@@ -99,6 +114,10 @@ efi_entry:
 
         ; Our GDT (the firmware's is in memory Tern will reuse), and CS
         ; reloaded from it by a far return.
+        ; The descriptor's base is where the GDT really is: the loader may
+        ; have put Tern away from its link address.
+        lea rax, [rel efi_gdt]
+        mov [rel efi_gdt_ptr + 2], rax
         lgdt [rel efi_gdt_ptr]
         push 0x08
         lea rax, [rel .reload_cs]
@@ -121,6 +140,7 @@ efi_entry_high:
         mov rsp, kernel_boot_stack_top
         xor ebp, ebp                    ; end of the frame-pointer chain
         mov rdi, r12
+        mov rsi, r13
         extern efi_boot
         call efi_boot
 .hang:                                  ; efi_boot() does not return
@@ -145,5 +165,6 @@ efi_pml4:       resb 4096
 efi_pdpt_low:   resb 4096
 efi_pdpt_high:  resb 4096
 efi_pd:         resb 4 * 4096
+efi_pd_high:    resb 4096
 efi_stack:      resb 256
 efi_stack_top:

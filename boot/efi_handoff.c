@@ -29,12 +29,14 @@ static const struct tern_efi_handoff efi_handoff_header = {
 };
 
 /* Called from boot/efi_entry.asm only. */
-__noreturn void efi_boot(uint64_t bi_phys);
+__noreturn void efi_boot(uint64_t bi_phys, uint64_t phys_offset);
 
-__noreturn void efi_boot(uint64_t bi_phys)
+__noreturn void efi_boot(uint64_t bi_phys, uint64_t phys_offset)
 {
     static struct boot_info bi;
 
+    /* First: every virt_to_phys() of a kernel address depends on it. */
+    kernel_phys_offset = phys_offset;
     memcpy(&bi, phys_to_virt(bi_phys), sizeof(bi));
     kmain(&bi);
 }

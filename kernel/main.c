@@ -35,6 +35,11 @@ static void print_banner(const struct boot_info *bi)
     pr_info("Tern %s, a small type-1 hypervisor for x86-64\n", TERN_VERSION);
     pr_info("boot: loaded by %s; command line \"%s\"\n", bi->loader,
             bi->cmdline);
+    if (kernel_phys_offset)
+        pr_info("boot: the loader placed Tern at physical %#lx, not at its "
+                "link address %#lx\n",
+                (uint64_t)_kernel_phys_start + kernel_phys_offset,
+                (uint64_t)_kernel_phys_start);
     if (!console_serial_present())
         pr_info("console: no 16550 UART answered at COM1\n");
     if (bi->has_rsdp)

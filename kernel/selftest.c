@@ -48,8 +48,8 @@ static bool test_frame(void)
         CHECK(frames[i] % PAGE_SIZE == 0, "frame %#lx not aligned", frames[i]);
         CHECK(frames[i] >= 0x100000, "frame %#lx is in the first MiB",
               frames[i]);
-        CHECK(!(frames[i] < (uint64_t)_kernel_phys_end &&
-                frames[i] >= (uint64_t)_kernel_phys_start),
+        CHECK(!(frames[i] < (uint64_t)_kernel_phys_end + kernel_phys_offset &&
+                frames[i] >= (uint64_t)_kernel_phys_start + kernel_phys_offset),
               "frame %#lx is inside the kernel image", frames[i]);
         CHECK(!frame_is_free(frames[i]), "allocated frame %#lx still free",
               frames[i]);

@@ -62,6 +62,7 @@ kernel=/boot/tern.elf
 cmdline=$cmdline
 ${cfg_mods}timeout=$timeout
 grub=/EFI/BOOT/GRUBX64.EFI
+${USB_RELOCATE:+relocate=yes}
 CFG
 
 cat > "$stage/esp/boot/grub/grub.cfg" <<CFG

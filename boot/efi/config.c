@@ -11,6 +11,9 @@
  *                                       repeat for more (up to 16)
  *   timeout=3                           seconds the menu waits; 0: no menu
  *   grub=/EFI/BOOT/GRUBX64.EFI          what menu entry 2 starts
+ *   relocate=yes                        load Tern away from its link
+ *                                       address (it moves by itself when
+ *                                       firmware holds that range)
  *
  * Paths are from the root of the partition the loader is on; '/' and '\'
  * both work. A bad line is named and skipped, never fatal: the defaults
@@ -122,6 +125,8 @@ static void parse_line(struct config *cfg, const char *line, UINTN len,
         parse_module(cfg, val, vlen, lineno, line, len);
     } else if (key_is(line, eq, "grub")) {
         set_string(cfg->grub, sizeof(cfg->grub), val, vlen, lineno, line, len);
+    } else if (key_is(line, eq, "relocate")) {
+        cfg->relocate = vlen == 3 && val[0] == 'y' && val[1] == 'e' && val[2] == 's';
     } else if (key_is(line, eq, "timeout")) {
         unsigned int t = 0;
         for (UINTN i = 0; i < vlen; i++) {

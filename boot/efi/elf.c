@@ -47,6 +47,7 @@ _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 phdr is 56 bytes");
 #define ET_EXEC         2
 #define EM_X86_64       62
 #define PT_LOAD         1
+#define TWO_MIB             0x200000ull
 #define FOUR_GIB        0x100000000ull
 
 static const struct elf64_phdr *phdr(const void *file, UINTN i)
@@ -157,8 +158,8 @@ out:
         FreePool(map);
 }
 
-EFI_STATUS elf_load(const void *file, UINTN size,
-                    const struct tern_efi_handoff **hdr)
+EFI_STATUS elf_load(const void *file, UINTN size, BOOLEAN relocate,
+                    UINT64 *offset, const struct tern_efi_handoff **hdr)
 {
     const struct elf64_ehdr *eh = file;
     EFI_STATUS rc = elf_check(file, size);
@@ -186,15 +187,27 @@ EFI_STATUS elf_load(const void *file, UINTN size,
 
     EFI_PHYSICAL_ADDRESS at = lo;
     UINTN pages = EFI_SIZE_TO_PAGES(hi - lo);
-    rc = BS->AllocatePages(AllocateAddress, EfiLoaderCode, pages, &at);
+    rc = relocate ? EFI_NOT_FOUND
+                  : BS->AllocatePages(AllocateAddress, EfiLoaderCode, pages, &at);
     if (EFI_ERROR(rc)) {
-        Print(L"  Tern runs at physical %lx-%lx, but this firmware keeps part "
-              L"of that range (%r):\n", lo, hi, rc);
-        explain_clash(lo, hi);
-        return rc;
+        /* Anywhere below 4 GiB, 2 MiB-aligned: Tern's early page tables
+         * map its image with 2 MiB pages (boot/efi_entry.asm). */
+        if (!relocate) {
+            Print(L"  Tern's link address %lx-%lx is taken (%r):\n", lo, hi, rc);
+            explain_clash(lo, hi);
+        }
+        at = FOUR_GIB - 1;
+        rc = BS->AllocatePages(AllocateMaxAddress, EfiLoaderCode,
+                               pages + EFI_SIZE_TO_PAGES(TWO_MIB), &at);
+        if (EFI_ERROR(rc)) {
+            Print(L"  no room below 4 GiB for %lu KiB (%r)\n", (hi - lo) >> 10, rc);
+            return rc;
+        }
+        at = (at + TWO_MIB - 1) & ~(UINT64)(TWO_MIB - 1);
     }
+    *offset = at - lo;
 
-    UINT8 *image = (UINT8 *)(UINTN)lo;
+    UINT8 *image = (UINT8 *)(UINTN)at;
     SetMem(image, hi - lo, 0);
     for (UINTN i = 0; i < eh->e_phnum; i++) {
         const struct elf64_phdr *ph = phdr(file, i);
@@ -202,7 +215,9 @@ EFI_STATUS elf_load(const void *file, UINTN size,
             CopyMem(image + (ph->p_paddr - lo),
                     (const UINT8 *)file + ph->p_offset, ph->p_filesz);
     }
+    h_pa += *offset;
     *hdr = (const void *)(UINTN)h_pa;
-    Print(L"  %lu KiB at physical %lx-%lx\n", (hi - lo) >> 10, lo, hi);
+    Print(L"  %lu KiB at physical %lx-%lx%s\n", (hi - lo) >> 10, at,
+          at + (hi - lo), *offset ? L" (relocated)" : L"");
     return EFI_SUCCESS;
 }

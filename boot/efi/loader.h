@@ -42,6 +42,8 @@ struct config {
     struct config_module modules[BOOT_MAX_MODULES];
     unsigned int nr_modules;
     unsigned int timeout;               /* menu wait in seconds, 0: none */
+    BOOLEAN relocate;                   /* load Tern wherever there is room,
+                                           even if its link address is free */
     char grub[CONFIG_PATH_MAX];         /* menu entry 2, "" if none */
 };
 
@@ -62,7 +64,11 @@ void file_path16(CHAR16 *out, UINTN out_len, const char *path);
 /* ---- elf.c ---- */
 
 /* Load the ELF image in 'file' and find its handoff header. */
-EFI_STATUS elf_load(const void *file, UINTN size,
+/* Load tern.elf at its link address or, when that range is taken (or
+ * 'relocate'), at any 2 MiB-aligned range below 4 GiB; *offset is how
+ * far from the link address it went. */
+EFI_STATUS elf_load(const void *file, UINTN size, BOOLEAN relocate,
+                    UINT64 *offset,
                     const struct tern_efi_handoff **hdr);
 
 /* ---- firmware.c ---- */

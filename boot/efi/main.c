@@ -21,7 +21,10 @@
 #define SECOND_100NS        10000000ull
 #define CR4_LA57            (1ull << 12)
 
-typedef void tern_entry_fn(uint64_t bi_phys) __attribute__((sysv_abi));
+typedef void tern_entry_fn(uint64_t bi_phys, uint64_t phys_offset) __attribute__((sysv_abi));
+
+/* How far from its link address elf_load() placed Tern (0 normally). */
+static UINT64 kernel_offset;
 
 static struct config cfg;
 
@@ -172,7 +175,7 @@ static EFI_STATUS load_kernel(EFI_FILE_HANDLE root,
         return rc;
     }
     Print(L"Kernel %a: %lu bytes\n", cfg.kernel, (UINT64)size);
-    rc = elf_load(file, size, hdr);
+    rc = elf_load(file, size, cfg.relocate, &kernel_offset, hdr);
     FreePool(file);
     return rc;
 }
@@ -241,6 +244,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     /* From here on: no firmware calls, no Print. */
     memmap_convert(&map, bi);
     __asm__ __volatile__("cli");
-    ((tern_entry_fn *)(UINTN)hdr->entry)((uint64_t)(UINTN)bi);
+    /* The header holds link addresses; Tern may sit elsewhere. */
+    ((tern_entry_fn *)(UINTN)(hdr->entry + kernel_offset))((uint64_t)(UINTN)bi,
+                                                           kernel_offset);
     __builtin_unreachable();            /* efi_entry never returns */
 }

@@ -28,14 +28,24 @@ static inline void *phys_to_virt(uint64_t pa)
     return (void *)(pa + DIRECT_MAP_BASE);
 }
 
+/*
+ * How far the kernel image sits from its link-time physical address: 0
+ * under GRUB (which loads at the ELF's physical addresses), possibly not
+ * under the GNU-EFI loader, which may place it anywhere 2 MiB-aligned.
+ * Set once, first thing at boot (boot/efi_handoff.c).
+ */
+extern uint64_t kernel_phys_offset;
+
 /* Works for direct-map and kernel-image addresses alike. */
 static inline uint64_t virt_to_phys(const void *va)
 {
     uint64_t v = (uint64_t)va;
-    return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP_BASE;
+    return v >= KERNEL_VMA ? v - KERNEL_VMA + kernel_phys_offset
+                           : v - DIRECT_MAP_BASE;
 }
 
-/* Symbols from link.ld. */
+/* Symbols from link.ld: link-time physical addresses (add
+ * kernel_phys_offset for where the image really is). */
 extern char _kernel_phys_start[], _kernel_phys_end[];
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _end[];
 

@@ -18,6 +18,8 @@
 #include <tern/panic.h>
 #include <tern/spinlock.h>
 
+uint64_t kernel_phys_offset;
+
 /* Serialises bitmap, nr_frames, nr_free, hint. */
 static struct spinlock frame_lock = SPINLOCK_INIT;
 static uint8_t *bitmap;
@@ -208,7 +210,8 @@ void frame_init(const struct boot_info *bi)
     size_t bytes = frame_bitmap_bytes(bi);
     uint64_t need = ALIGN_UP((uint64_t)bytes, PAGE_SIZE);
     struct phys_range reserved[2] = {
-        { (uint64_t)_kernel_phys_start, (uint64_t)_kernel_phys_end, "kernel" },
+        { (uint64_t)_kernel_phys_start + kernel_phys_offset,
+          (uint64_t)_kernel_phys_end + kernel_phys_offset, "kernel" },
         { 0, 0, "frame bitmap" },
     };
 

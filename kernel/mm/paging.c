@@ -120,7 +120,7 @@ static void map_kernel_range(const char *start, const char *end,
 {
     for (uint64_t va = ALIGN_DOWN((uint64_t)start, PAGE_SIZE);
          va < (uint64_t)end; va += PAGE_SIZE) {
-        if (map_one(kernel_pml4, va, va - KERNEL_VMA, flags | PTE_G, 1))
+        if (map_one(kernel_pml4, va, virt_to_phys((void *)va), flags | PTE_G, 1))
             panic("paging: out of memory mapping the kernel's %s", what);
     }
 }

@@ -31,6 +31,22 @@ usb_efi_cases() {
         "TEST frame: PASS" "TEST paging: PASS" "TEST heap: PASS" \
         "TEST timer: PASS" "TESTS DONE: 4 passed, 0 failed" "!FAIL"
 
+    # Told to load Tern away from its link address (as when firmware holds
+    # 2 MiB), the loader relocates it; the kernel's physical addresses
+    # (page tables, frames, VMCB/VMCS pages, ring-3 stacks) follow.
+    export USB_RELOCATE=1
+    emu_case relocated-selftests "$emu" "test=frame,paging,heap onpanic=shutdown" 0 \
+        "(relocated)" "boot: the loader placed Tern at physical" \
+        "TEST frame: PASS" "TEST paging: PASS" "TEST heap: PASS" \
+        "TESTS DONE: 3 passed, 0 failed" "!FAIL"
+    emu_case relocated-domains "$emu" "onpanic=shutdown" 0 \
+        "boot: the loader placed Tern at physical" \
+        "[cpuid] done: 5 checks, 0 failed" "domain cpuid: shut down, status 0" \
+        "[worker] TEST worker: PASS" "domain worker: shut down, status 0" \
+        -- build/guests/cpuid.bin "name=cpuid role=guest kind=flat" \
+           build/dm/tests/worker.elf "name=worker role=user iterations=20"
+    unset USB_RELOCATE
+
     emu_case fault "$emu" "test=fault onpanic=shutdown" 2 \
         "*** EXCEPTION #PF Page Fault (vector 14) in kernel mode" \
         "error code 0x2: page not present, write, supervisor mode" \
