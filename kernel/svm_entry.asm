@@ -53,19 +53,7 @@ svm_enter:
         mov rax, rsi
         vmload                          ; guest's from its VMCB
 
-        mov rcx, [rdi + HVM_RCX]
-        mov rdx, [rdi + HVM_RDX]
-        mov rbx, [rdi + HVM_RBX]
-        mov rbp, [rdi + HVM_RBP]
-        mov rsi, [rdi + HVM_RSI]
-        mov r8,  [rdi + HVM_R8]
-        mov r9,  [rdi + HVM_R9]
-        mov r10, [rdi + HVM_R10]
-        mov r11, [rdi + HVM_R11]
-        mov r12, [rdi + HVM_R12]
-        mov r13, [rdi + HVM_R13]
-        mov r14, [rdi + HVM_R14]
-        mov r15, [rdi + HVM_R15]
+        LOAD_GPRS_BUT_RAX_RDI
         mov rdi, [rdi + HVM_RDI]        ; last: it held the pointer
         vmrun                           ; RAX = the VMCB's physical address
 
@@ -73,19 +61,7 @@ svm_enter:
         ; stack may be used until VMLOAD: GS is the guest's.
         push rdi                        ; the guest's RDI
         mov rdi, [rsp + 24]             ; regs
-        mov [rdi + HVM_RCX], rcx
-        mov [rdi + HVM_RDX], rdx
-        mov [rdi + HVM_RBX], rbx
-        mov [rdi + HVM_RBP], rbp
-        mov [rdi + HVM_RSI], rsi
-        mov [rdi + HVM_R8],  r8
-        mov [rdi + HVM_R9],  r9
-        mov [rdi + HVM_R10], r10
-        mov [rdi + HVM_R11], r11
-        mov [rdi + HVM_R12], r12
-        mov [rdi + HVM_R13], r13
-        mov [rdi + HVM_R14], r14
-        mov [rdi + HVM_R15], r15
+        SAVE_GPRS_BUT_RAX_RDI
         pop rax
         mov [rdi + HVM_RDI], rax
 

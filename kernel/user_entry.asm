@@ -33,19 +33,7 @@ section .text
 ; Load every general register from the hvm_regs at RDI (RDI last).
 %macro LOAD_GPRS 0
         mov rax, [rdi + HVM_RAX]
-        mov rbx, [rdi + HVM_RBX]
-        mov rcx, [rdi + HVM_RCX]
-        mov rdx, [rdi + HVM_RDX]
-        mov rsi, [rdi + HVM_RSI]
-        mov rbp, [rdi + HVM_RBP]
-        mov r8,  [rdi + HVM_R8]
-        mov r9,  [rdi + HVM_R9]
-        mov r10, [rdi + HVM_R10]
-        mov r11, [rdi + HVM_R11]
-        mov r12, [rdi + HVM_R12]
-        mov r13, [rdi + HVM_R13]
-        mov r14, [rdi + HVM_R14]
-        mov r15, [rdi + HVM_R15]
+        LOAD_GPRS_BUT_RAX_RDI
         mov rdi, [rdi + HVM_RDI]
 %endmacro
 
@@ -94,19 +82,7 @@ syscall_entry:
         mov [gs:PERCPU_SCRATCH], rdi
         mov rdi, [gs:PERCPU_USER_REGS]
         mov [rdi + HVM_RAX], rax
-        mov [rdi + HVM_RBX], rbx
-        mov [rdi + HVM_RCX], rcx
-        mov [rdi + HVM_RDX], rdx
-        mov [rdi + HVM_RSI], rsi
-        mov [rdi + HVM_RBP], rbp
-        mov [rdi + HVM_R8],  r8
-        mov [rdi + HVM_R9],  r9
-        mov [rdi + HVM_R10], r10
-        mov [rdi + HVM_R11], r11
-        mov [rdi + HVM_R12], r12
-        mov [rdi + HVM_R13], r13
-        mov [rdi + HVM_R14], r14
-        mov [rdi + HVM_R15], r15
+        SAVE_GPRS_BUT_RAX_RDI
         mov [rdi + HVM_RSP], rsp
         mov [rdi + HVM_RIP], rcx
         mov [rdi + HVM_RFLAGS], r11
