@@ -12,17 +12,10 @@ foundation_banner() {
     esac
 }
 
-foundation_suite() {
-    local emu=$1 banner=()
-    IFS='|' read -r -a banner <<< "$(foundation_banner "$emu")"
-
-    # Every returning self-test, and the banner.
-    emu_case selftests "$emu" "test=all onpanic=shutdown" 0 \
-        "Tern 0.1, a small type-1 hypervisor" "boot: loaded by GRUB" \
-        "${banner[@]}" \
-        "TEST frame: PASS" "TEST paging: PASS" "TEST heap: PASS" \
-        "TEST timer: PASS" "TESTS DONE: 4 passed, 0 failed" "!FAIL"
-
+# The fault, panic and bad-option cases, the same whatever loaded Tern
+# (also run by tests/emu/usb.sh through the GNU-EFI loader).
+foundation_report_cases() {
+    local emu=$1
     # A deliberate page fault gives the named, decoded report.
     emu_case fault "$emu" "test=fault onpanic=shutdown" 2 \
         "*** EXCEPTION #PF Page Fault (vector 14) in kernel mode" \
@@ -44,6 +37,20 @@ foundation_suite() {
         "cmdline: 'console=' needs a value" \
         "cmdline: bad value in 'trace=exits,bogus'" \
         "TEST frame: PASS" "TESTS DONE: 1 passed, 0 failed"
+}
+
+foundation_suite() {
+    local emu=$1 banner=()
+    IFS='|' read -r -a banner <<< "$(foundation_banner "$emu")"
+
+    # Every returning self-test, and the banner.
+    emu_case selftests "$emu" "test=all onpanic=shutdown" 0 \
+        "Tern 0.1, a small type-1 hypervisor" "boot: loaded by GRUB" \
+        "${banner[@]}" \
+        "TEST frame: PASS" "TEST paging: PASS" "TEST heap: PASS" \
+        "TEST timer: PASS" "TESTS DONE: 4 passed, 0 failed" "!FAIL"
+
+    foundation_report_cases "$emu"
 
     # Modules: listed with their command lines; a missing or empty one is
     # reported by name, and boot goes on.

@@ -9,6 +9,8 @@
 #   usb-bios    legacy BIOS: GRUB from the MBR and the BIOS boot partition
 #   efi-screen  no serial port: the boot log must be readable on the screen
 
+. tests/emu/foundation.sh        # foundation_report_cases
+
 usb_EMUS="efi usb-ovmf usb-grub usb-bios efi-screen"
 
 USB_SVM_BANNER=("AMD-V (SVM): present" "NPT yes")
@@ -47,24 +49,7 @@ usb_efi_cases() {
            build/dm/tests/worker.elf "name=worker role=user iterations=20"
     unset USB_RELOCATE
 
-    emu_case fault "$emu" "test=fault onpanic=shutdown" 2 \
-        "*** EXCEPTION #PF Page Fault (vector 14) in kernel mode" \
-        "error code 0x2: page not present, write, supervisor mode" \
-        "faulting address (CR2) 000000000dead000" \
-        "RIP ffffffff8" "<selftest_fault+0x" "CR3 " "R15 " \
-        "backtrace:" "<selftest_run+0x"
-
-    emu_case panic "$emu" "test=panic onpanic=shutdown" 2 \
-        "*** PANIC: self-test panic, as asked by test=panic" \
-        "<panic+0x" "RAX " "backtrace:" "<selftest_run+0x"
-
-    emu_case bad-options "$emu" \
-        "loglevel=banana frobnicate=1 console= trace=exits,bogus test=frame onpanic=shutdown" 0 \
-        "cmdline: bad value in 'loglevel=banana': expected a number 0-7" \
-        "cmdline: unknown option 'frobnicate=1' ignored" \
-        "cmdline: 'console=' needs a value" \
-        "cmdline: bad value in 'trace=exits,bogus'" \
-        "TEST frame: PASS" "TESTS DONE: 1 passed, 0 failed"
+    foundation_report_cases "$emu"
 
     # Modules come from TERN.CFG's module= lines; a missing file is named
     # by the loader and by Tern, and boot goes on.
