@@ -9,13 +9,15 @@ if ! make -s -f tests/unit/Makefile; then
     exit 0
 fi
 # dm/lib's host tests live with dm/ (tests/dm/unit/), built by its Makefile.
-if ! make -s -f dm/Makefile build/dm/unit/test_lib; then
+if ! make -s -f dm/Makefile units; then
     echo "FAIL unit/dm-build" >> "$TEST_RESULTS"
     echo "  FAIL  dm/lib unit tests did not build"
 fi
-for bin in build/unit/test_* build/dm/unit/test_lib; do
+for bin in build/unit/test_* build/dm/unit/test_*; do
     [ -x "$bin" ] || continue
+    [ -f "$bin" ] || continue
     name=${bin##*/test_}
+    case $bin in build/dm/unit/*) [ "$name" = lib ] || name=dm-$name ;; esac
     out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$bin" 2>&1)
     rc=$?
     n_ok=$(grep -cE '^ok [0-9]+' <<< "$out")
