@@ -1,27 +1,53 @@
 /*
- * dm/main.c: the device model's event loop.
+ * dm/main.c: the device model: a PC platform for one guest, served
+ * through an ioreq server, and the event loop that drives it.
  *
  * A device model is a ring-3 domain started with
- *   name=dm role=dm target=GUEST[,GUEST...] [tick_ms=100]
- * and Tern gives it control of those guests. Today it only watches them:
- * it binds the timer VIRQ, ticks every tick_ms, and on each tick asks
- * Tern whether its targets are still alive; when none is, it shuts down
- * with status 0. Later the ioreq servers hang their ports on the same
- * loop through dm_evtchn_register() (dm/dm.h).
+ *   name=dm role=dm target=GUEST [devices=pc|pcitest] [testdev=on]
+ *      [pcitest_id=N] [rtc_base=SECONDS] [tick_ms=10]
+ *      [fault=KIND [fault_after=N]]
+ * Tern gives it control of GUEST and keeps GUEST paused until the DM
+ * says it is ready (TERN_DMOP_unpause). Start-up:
  *
- * The loop: block in TERN_SCHEDOP_block until a port of ours is pending,
- * take every pending port with the two-level scan
- * (tern_evtchn_poll_pending) and call the handler registered for it.
+ *   1. put the devices on the bus (dm/devices/bus.c): devices=pc (the
+ *      default) is the PC platform: COM1 16550 UART (IRQ 4), the debug
+ *      console 0xe9 and isa-debug-exit 0xf4, the 8254 PIT (IRQ 0) and
+ *      port 0x61, the MC146818 RTC/CMOS (IRQ 8), the PCI host bridge
+ *      00:00.0, VGA text memory; testdev=on adds the test device the
+ *      guest test suite talks to. devices=pcitest is a secondary DM: the
+ *      one PCI test device at 00:03.0 with its BAR (the two-DM test).
+ *   2. create an ioreq server for the guest (with a buffered ring for
+ *      VGA text and the test device's posted-write window), claim each
+ *      bus range for it, enable it, unpause the guest.
+ *   3. loop: block until a port of ours is pending, take the pending
+ *      ports (two-level scan) and run their handlers: the server's
+ *      ports (dm/ioreq.c), the timer VIRQ (the PIT's and RTC's
+ *      interrupts, the VGA renderer, and whether the guest still runs).
+ *
+ * Guest interrupt lines go to Tern's virtual 8259 pair with
+ * TERN_DMOP_set_isa_irq_level; guest console output to Tern's console,
+ * under the guest's name, with TERN_DMOP_guest_console_write. When the
+ * guest has ended the DM prints what it served and shuts down.
  *
  * Context: ring 3, one vCPU, nothing runs concurrently with the loop:
- * the handler table needs no locking.
+ * nothing locks.
  */
 #include <lib.h>
 #include <tern_dm.h>
 #include "dm.h"
+#include "devices/debugport.h"
+#include "devices/pci.h"
+#include "devices/pit.h"
+#include "devices/rtc.h"
+#include "devices/testdev.h"
+#include "devices/uart16550.h"
+#include "devices/vga.h"
 
 #define NS_PER_MS       1000000ul
-#define DM_TICK_MS      100     /* default period; tick_ms= on the module line */
+#define DM_TICK_MS      10      /* default period; tick_ms= on the module line */
+#define COM1_PORT       0x3f8
+#define COM1_IRQ        4
+#define PCITEST_BAR0    0xfe800000ull
 
 /* Port -> handler, indexed by port: O(1) dispatch, 16 KiB of .bss. */
 static struct {
@@ -30,10 +56,24 @@ static struct {
 } handlers[TERN_EVTCHN_PORTS];
 
 static struct tern_domain_info self;    /* name, targets */
+static domid_t guest;                   /* targets[0], the one we serve */
 static evtchn_port_t timer_port;
 static uint64_t tick_ns;
-static uint64_t ticks;
 static bool running = true;
+
+/* The platform: what the devices see of the world, and the devices. */
+static struct dm_platform platform;
+static struct dm_bus bus;
+static struct dm_server server;
+static struct uart16550 uart;
+static struct debugport debugport;
+static struct pit pit;
+static struct rtc rtc;
+static struct vga vga;
+static struct testdev testdev;
+static struct pci_func pci_host;
+static struct pcitest pcitest;
+static bool has_pc, has_testdev, has_pcitest;
 
 int dm_evtchn_register(evtchn_port_t port, dm_evtchn_fn fn, void *arg)
 {
@@ -53,50 +93,178 @@ static void dm_dispatch(evtchn_port_t port, void *unused)
         printf("dm: event on port %u, which has no handler\n", port);
 }
 
-/* ---- targets ---- */
+/* ---- what devices ask of the world ---- */
 
-static bool target_alive(domid_t id)
+static void pf_set_irq(void *ctx, unsigned int irq, int level)
+{
+    (void)ctx;
+    int rc = tern_dm_set_isa_irq_level(guest, irq, level);
+    if (rc)
+        printf("dm: set_isa_irq_level(%u, %d): %s\n", irq, level,
+               tern_errname(rc));
+}
+
+static void pf_console_write(void *ctx, const char *s, size_t len)
+{
+    (void)ctx;
+    while (len) {
+        size_t n = MIN(len, (size_t)TERN_CONSOLE_WRITE_MAX);
+        tern_dm_guest_console_write(guest, s, n);
+        s += n;
+        len -= n;
+    }
+}
+
+static void pf_shutdown(void *ctx, int status)
+{
+    (void)ctx;
+    if (has_pc)
+        vga_flush(&vga);
+    int rc = tern_dm_remote_shutdown(guest, (unsigned int)status & 0xff);
+    if (rc)
+        printf("dm: remote_shutdown: %s\n", tern_errname(rc));
+}
+
+static uint64_t pf_now_ns(void *ctx)
+{
+    (void)ctx;
+    return tern_time_ns();
+}
+
+/* The guest moved a PCI memory BAR: move our claim and the bus entry. */
+static void pf_mmio_moved(void *ctx, void *dev, uint64_t old_base,
+                          uint64_t new_base, uint64_t size)
+{
+    (void)ctx;
+    for (unsigned int i = 0; i < bus.nr; i++) {
+        struct dm_bus_entry *e = &bus.e[i];
+        if (e->space != DM_SPACE_MMIO || e->dev != dev)
+            continue;
+        if (old_base)
+            tern_dm_unmap_io_range(guest, server.id, TERN_DMOP_IO_RANGE_MEMORY,
+                                   e->first, e->last);
+        /* Disabled: an empty range nobody's access can fall in. */
+        e->first = new_base ? new_base : ~0ull;
+        e->last = new_base ? new_base + size - 1 : 0;
+        if (new_base)
+            dm_server_claim(&server, DM_SPACE_MMIO, e->first, e->last, false);
+        printf("dm: BAR of %s moved from %#lx to %#lx\n", e->name, old_base,
+               new_base);
+    }
+}
+
+/* ---- putting devices on the bus ---- */
+
+static void add(enum dm_space space, uint64_t first, uint64_t last,
+                const struct dm_device_ops *ops, void *dev, const char *name)
+{
+    if (dm_bus_add(&bus, space, first, last, ops, dev, name))
+        die("dm: cannot put %s at %#lx-%#lx on the bus", name, first, last);
+}
+
+static void dm_devices_pc(const char *cmdline)
+{
+    uint64_t rtc_base;
+    struct tern_domain_info g;
+    if (!cmdline_get_u64(cmdline, "rtc_base", RTC_DEFAULT_EPOCH, &rtc_base))
+        die("dm: bad rtc_base= in '%s'", cmdline);
+
+    uart16550_init(&uart, &platform, COM1_IRQ);
+    add(DM_SPACE_PORT, COM1_PORT, COM1_PORT + 7, &uart16550_ops, &uart, "uart");
+    debugport_init(&debugport, &platform);
+    add(DM_SPACE_PORT, DEBUGPORT_CON_PORT, DEBUGPORT_CON_PORT, &debugcon_ops,
+        &debugport, "debugcon");
+    add(DM_SPACE_PORT, DEBUGPORT_EXIT_PORT, DEBUGPORT_EXIT_PORT + 3,
+        &debugexit_ops, &debugport, "debug-exit");
+    pit_init(&pit, &platform);
+    add(DM_SPACE_PORT, PIT_PORT, PIT_PORT + 3, &pit_ops, &pit, "pit");
+    add(DM_SPACE_PORT, PIT_PORT61, PIT_PORT61, &pit_port61_ops, &pit, "port61");
+    (void)g;
+    rtc_init(&rtc, &platform, rtc_base, server.ram_size);
+    add(DM_SPACE_PORT, RTC_PORT, RTC_PORT + 1, &rtc_ops, &rtc, "rtc");
+    pci_host_init(&pci_host, &platform, TERN_DMOP_PCI_SBDF(0, 0, 0, 0));
+    add(DM_SPACE_PCI, TERN_DMOP_PCI_SBDF(0, 0, 0, 0),
+        TERN_DMOP_PCI_SBDF(0, 0, 0, 0), &pci_config_ops, &pci_host,
+        "pci-host");
+    vga_init(&vga, &platform);
+    add(DM_SPACE_MMIO, VGA_TEXT_FIRST, VGA_TEXT_LAST, &vga_ops, &vga, "vga");
+}
+
+static void dm_devices_testdev(void)
+{
+    testdev_init(&testdev);
+    add(DM_SPACE_PORT, TESTDEV_PORT_FIRST, TESTDEV_PORT_LAST,
+        &testdev_port_ops, &testdev, "testdev");
+    add(DM_SPACE_MMIO, TESTDEV_MMIO_FIRST, TESTDEV_MMIO_LAST,
+        &testdev_mmio_ops, &testdev, "testdev-mmio");
+    add(DM_SPACE_MMIO, TESTDEV_BUFCHECK_FIRST, TESTDEV_BUFCHECK_LAST,
+        &testdev_bufcheck_ops, &testdev, "testdev-bufcheck");
+}
+
+static void dm_devices_pcitest(const char *cmdline)
+{
+    uint64_t id;
+    if (!cmdline_get_u64(cmdline, "pcitest_id", 1, &id))
+        die("dm: bad pcitest_id= in '%s'", cmdline);
+    uint32_t sbdf = TERN_DMOP_PCI_SBDF(0, 0, 3, 0);
+    pcitest_init(&pcitest, &platform, sbdf, PCITEST_BAR0, (uint32_t)id);
+    add(DM_SPACE_PCI, sbdf, sbdf, &pci_config_ops, &pcitest.func, "pcitest");
+    add(DM_SPACE_MMIO, PCITEST_BAR0, PCITEST_BAR0 + 0xfff, &pcitest_mmio_ops,
+        &pcitest, "pcitest-bar0");
+}
+
+/* Which bus ranges go through the buffered ring: VGA text, and the test
+ * device's posted-write window. */
+static bool buffered_range(const struct dm_bus_entry *e)
+{
+    return e->space == DM_SPACE_MMIO &&
+           (e->ops == &vga_ops || e->ops == &testdev_bufcheck_ops);
+}
+
+/* Create the server and claim every bus range for it. */
+static void dm_serve(void)
+{
+    bool buffered = false;
+    for (unsigned int i = 0; i < bus.nr; i++)
+        buffered |= buffered_range(&bus.e[i]);
+    int rc = dm_server_create(&server, guest, &bus, buffered);
+    if (rc)
+        die("dm: ioreq server for domain %u: %s", guest, tern_errname(rc));
+    for (unsigned int i = 0; i < bus.nr; i++) {
+        const struct dm_bus_entry *e = &bus.e[i];
+        rc = dm_server_claim(&server, e->space, e->first, e->last,
+                             buffered_range(e));
+        if (rc)
+            die("dm: claiming %s %#lx-%#lx: %s", e->name, e->first, e->last,
+                tern_errname(rc));
+    }
+    rc = dm_server_enable(&server);
+    if (rc)
+        die("dm: enabling the server: %s", tern_errname(rc));
+}
+
+/* ---- the guest, and the timer ---- */
+
+static bool guest_alive(void)
 {
     struct tern_domain_info info;
     /* A domain Tern no longer knows has ended too. */
-    return tern_domain_info(id, &info) == 0 &&
+    return tern_domain_info(guest, &info) == 0 &&
            info.state < TERN_DOMSTATE_SHUTDOWN;
 }
 
-static bool any_target_alive(void)
-{
-    for (unsigned int i = 0; i < self.nr_targets; i++)
-        if (target_alive(self.targets[i]))
-            return true;
-    return false;
-}
-
-/* "dm: NAME serving A, B" */
-static void dm_print_banner(void)
-{
-    char list[TERN_MAX_TARGETS * (TERN_DOMAIN_NAME_MAX + 16)] = "";
-    size_t len = 0;
-
-    for (unsigned int i = 0; i < self.nr_targets; i++) {
-        struct tern_domain_info info;
-        const char *sep = i ? ", " : "";
-        if (tern_domain_info(self.targets[i], &info) == 0)
-            len += snprintf(list + len, sizeof(list) - len, "%s%.*s", sep,
-                            TERN_DOMAIN_NAME_MAX, info.name);
-        else
-            len += snprintf(list + len, sizeof(list) - len, "%sdomain %u",
-                            sep, self.targets[i]);
-        len = MIN(len, sizeof(list) - 1);
-    }
-    printf("dm: %.*s serving %s\n", TERN_DOMAIN_NAME_MAX,
-           tern_start_info()->name, self.nr_targets ? list : "no targets");
-}
-
-/* ---- the timer ---- */
-
+/* The next deadline: the next tick, or a device's interrupt before it. */
 static void dm_timer_arm(void)
 {
-    int rc = tern_evtchn_set_timer(tern_time_ns() + tick_ns);
+    uint64_t now = tern_time_ns(), next = now + tick_ns;
+    if (has_pc) {
+        uint64_t p = pit_next_event_ns(&pit), r = rtc_next_event_ns(&rtc);
+        if (p && p < next)
+            next = p;
+        if (r && r < next)
+            next = r;
+    }
+    int rc = tern_evtchn_set_timer(MAX(next, now + 1));
     if (rc)
         die("dm: set_timer: %s", tern_errname(rc));
 }
@@ -105,9 +273,13 @@ static void dm_tick(evtchn_port_t port, void *arg)
 {
     (void)port;
     (void)arg;
-    ticks++;
-    if (!any_target_alive()) {
-        printf("dm: all targets ended (after %lu ticks)\n", ticks);
+    if (has_pc) {
+        uint64_t now = tern_time_ns();
+        pit_update(&pit, now);
+        rtc_update(&rtc, now);
+        vga_flush(&vga);
+    }
+    if (!guest_alive()) {
         running = false;
         return;
     }
@@ -125,6 +297,67 @@ static void dm_timer_init(void)
     dm_timer_arm();
 }
 
+static void dm_parse_fault(const char *cmdline)
+{
+    char kind[16];
+    if (!cmdline_get(cmdline, "fault", kind, sizeof(kind)))
+        return;
+    for (int f = 1; f < DM_FAULT_NR; f++)
+        if (!strcmp(kind, dm_fault_names[f]))
+            server.fault = (enum dm_fault)f;
+    if (server.fault == DM_FAULT_NONE)
+        die("dm: unknown fault=%s", kind);
+    if (!cmdline_get_u64(cmdline, "fault_after", 1, &server.fault_after))
+        die("dm: bad fault_after= in '%s'", cmdline);
+}
+
+static void dm_setup(const char *cmdline)
+{
+    char devices[16] = "pc", on[8] = "";
+    cmdline_get(cmdline, "devices", devices, sizeof(devices));
+    has_pc = !strcmp(devices, "pc");
+    has_pcitest = !strcmp(devices, "pcitest");
+    has_testdev = cmdline_get(cmdline, "testdev", on, sizeof(on)) &&
+                  !strcmp(on, "on");
+    if (!has_pc && !has_pcitest)
+        die("dm: devices=%s: known are pc and pcitest", devices);
+    dm_parse_fault(cmdline);
+
+    platform = (struct dm_platform){ .set_irq = pf_set_irq,
+                                     .console_write = pf_console_write,
+                                     .shutdown = pf_shutdown,
+                                     .now_ns = pf_now_ns,
+                                     .mmio_moved = pf_mmio_moved };
+    /* The RTC reports the RAM size: learn it first. */
+    uint64_t ram_va;
+    int rc = tern_dm_map_guest_ram(guest, &ram_va, &server.ram_size);
+    if (rc)
+        die("dm: map_guest_ram: %s", tern_errname(rc));
+    if (has_pc)
+        dm_devices_pc(cmdline);
+    if (has_pcitest)
+        dm_devices_pcitest(cmdline);
+    if (has_testdev)
+        dm_devices_testdev();
+    dm_serve();
+    printf("dm: %.*s serving domain %u: %u ranges%s%s\n", TERN_DOMAIN_NAME_MAX,
+           tern_start_info()->name, guest, bus.nr,
+           server.buf ? ", buffered ring" : "",
+           server.fault ? ", with a fault to inject" : "");
+}
+
+static void dm_report(void)
+{
+    if (has_pc)
+        vga_flush(&vga);
+    printf("dm: guest ended: %lu requests served, %lu buffered writes, "
+           "%lu unclaimed\n", server.handled, server.drained, bus.unclaimed);
+    if (has_pcitest)
+        printf("dm: pcitest %u: %lu config accesses, %lu BAR accesses\n",
+               pcitest.server_id, pcitest.func.config_accesses,
+               pcitest.mmio_accesses);
+}
+
 int main(const struct tern_start_info *si)
 {
     uint64_t ms;
@@ -136,8 +369,14 @@ int main(const struct tern_start_info *si)
     int rc = tern_domain_info(TERN_DOMID_SELF, &self);
     if (rc)
         die("dm: domain_info(self): %s", tern_errname(rc));
-    dm_print_banner();
+    if (self.nr_targets != 1)
+        die("dm: serves one guest (target=GUEST), not %u", self.nr_targets);
+    guest = self.targets[0];
+    dm_setup(si->cmdline);
     dm_timer_init();
+    rc = tern_dm_unpause(guest);
+    if (rc)
+        die("dm: unpause: %s", tern_errname(rc));
 
     while (running) {
         rc = tern_sched_block();
@@ -145,5 +384,6 @@ int main(const struct tern_start_info *si)
             die("dm: sched_block: %s", tern_errname(rc));
         tern_evtchn_poll_pending(dm_dispatch, NULL);
     }
+    dm_report();
     return 0;
 }

@@ -11,9 +11,11 @@
 #include <tern/console.h>
 #include <tern/domain.h>
 #include <tern/evtchn.h>
+#include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
 #include <tern/panic.h>
+#include <tern/vpic.h>
 
 struct domain *domains[MAX_DOMAINS];
 
@@ -45,6 +47,7 @@ struct domain *domain_alloc(const char *name, enum domain_kind kind)
 void domain_free(struct domain *d)
 {
     domains[d->id] = NULL;
+    kfree(d->vpic);
     evtchn_domain_destroy(d);
     kfree(d);
 }
@@ -75,6 +78,10 @@ struct domain *domain_create(const char *name, uint64_t mem_size)
     if (!d->mem_host)
         goto err_free_d;
     memset(phys_to_virt(d->mem_host), 0, d->mem_size);
+    d->vpic = kzalloc(sizeof(*d->vpic));
+    if (!d->vpic)
+        goto err_free_mem;
+    vpic_init(d->vpic);
     if (hvm->domain_init(d))
         goto err_free_mem;
     return d;
@@ -120,13 +127,16 @@ bool domain_is_alive(const struct domain *d)
            d->state == DOMAIN_PAUSED;
 }
 
-/* Stop its vCPUs and close its event channels (peers become unbound). */
+/* Stop its vCPUs, end its ioreq servers (a guest's, or a DM's own in
+ * its targets: their waiting vCPUs complete without a device), and close
+ * its event channels (peers become unbound). */
 static void domain_stop_vcpus(struct domain *d)
 {
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         d->vcpus[i]->state = VCPU_STOPPED;
     if (d->console_len)
         domain_console_putc(d, '\n');
+    ioreq_domain_end(d);
     evtchn_domain_close_all(d);
 }
 

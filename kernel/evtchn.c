@@ -184,13 +184,18 @@ bool evtchn_any_pending(const struct domain *d)
 /* Raise the selector for a pending, unmasked port and tell the receiver. */
 static void deliver(struct domain *d, evtchn_port_t p)
 {
+    if (d->evtchn[p].notify) {
+        /* Tern consumes the event at once: clear it, so that the next
+         * signal on the port is seen as new. */
+        __atomic_fetch_and(&d->shared_info->evtchn_pending[WORD(p)], ~BIT(p),
+                           __ATOMIC_SEQ_CST);
+        d->evtchn[p].notify(d, p, d->evtchn[p].notify_arg);
+        return;
+    }
     struct tern_vcpu_info *vi = &d->shared_info->vcpu_info[0];
     __atomic_fetch_or(&vi->pending_sel, 1ull << WORD(p), __ATOMIC_SEQ_CST);
     __atomic_store_n(&vi->upcall_pending, 1, __ATOMIC_SEQ_CST);
-    if (d->evtchn[p].notify)
-        d->evtchn[p].notify(d, p, d->evtchn[p].notify_arg);
-    else
-        sched_domain_event(d);
+    sched_domain_event(d);
 }
 
 void evtchn_set_pending(struct domain *d, evtchn_port_t p)

@@ -26,15 +26,18 @@
 #include <tern/errno.h>
 #include <tern/hvm.h>
 #include <tern/io.h>
+#include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
 #include <tern/pagewalk.h>
 #include <tern/percpu.h>
 #include <tern/time.h>
+#include <tern/vpic.h>
 #include <tern/x86.h>
 
 #define EXIT_RESUME     0
 #define EXIT_YIELD      1
+#define EXIT_RETRY      2       /* a DM has the I/O: run again on its answer */
 #define STRING_IO_MAX   4096        /* elements of a REP INS/OUTS per exit */
 
 #define VECTOR_UD       6
@@ -136,7 +139,10 @@ static void gpr_write_sized(uint64_t *reg, unsigned int size, uint64_t val)
         *reg = (*reg & ~((1ul << (size * 8)) - 1)) | (val & ((1ul << (size * 8)) - 1));
 }
 
-/* One element of INS/OUTS at linear address 'gla'. */
+/* One element of INS/OUTS at linear address 'gla': 0 done, 1 a fault
+ * was injected, -1 the domain was crashed, or STRING_BLOCKED: a device
+ * model has the access and the vCPU waits. */
+#define STRING_BLOCKED  2
 static int string_io_element(struct vcpu *v, const struct hvm_exit *e,
                              uint64_t gla)
 {
@@ -148,22 +154,63 @@ static int string_io_element(struct vcpu *v, const struct hvm_exit *e,
         return translate_fault(v, rc, gla, pfec) ? 1 : -1;
     void *p = p2m_gpa_to_hva(v->domain, gpa, e->io.size);
     if (e->io.in) {
-        io_port_access(v, e->io.port, e->io.size, true, &val);
+        if (io_port_access(v, e->io.port, e->io.size, true, &val))
+            return STRING_BLOCKED;
         if (p)
             memcpy(p, &val, e->io.size);
-        else
-            io_mmio_access(v, gpa, e->io.size, true, &(uint64_t){ val });
+        else if (io_mmio_access(v, gpa, e->io.size, true, &(uint64_t){ val }))
+            return STRING_BLOCKED;
     } else {
         uint64_t mval = 0;
         if (p)
             memcpy(&val, p, e->io.size);
-        else {
-            io_mmio_access(v, gpa, e->io.size, false, &mval);
+        else if (io_mmio_access(v, gpa, e->io.size, false, &mval))
+            return STRING_BLOCKED;
+        else
             val = (uint32_t)mval;
-        }
-        io_port_access(v, e->io.port, e->io.size, false, &val);
+        if (io_port_access(v, e->io.port, e->io.size, false, &val))
+            return STRING_BLOCKED;
     }
     return 0;
+}
+
+/*
+ * Up to 'count' elements starting at linear 'gla' as one DATA_IS_PTR
+ * request, when a device model claims the port and the elements lie in
+ * one page of guest RAM. Returns how many elements were done (0: go
+ * element by element), or -1 when the vCPU now waits for the DM.
+ */
+static int64_t string_io_batch(struct vcpu *v, const struct hvm_exit *e,
+                               uint64_t gla, uint64_t count, bool df)
+{
+    unsigned int size = e->io.size;
+    uint64_t gpa;
+    uint32_t pfec;
+
+    if (hvm_translate(v, gla, e->io.in ? PAGEWALK_WRITE : 0, &gpa, &pfec))
+        return 0;           /* the element path delivers the fault */
+    uint64_t off = gpa & (PAGE_SIZE - 1);
+    uint64_t room = df ? off / size + 1 : (PAGE_SIZE - off) / size;
+    uint64_t n = MIN(MIN(count, room), (uint64_t)UINT32_MAX);
+    if (n == 0 || off + size > PAGE_SIZE)
+        return 0;
+    uint64_t lo = df ? gpa - (n - 1) * size : gpa;
+    void *p = p2m_gpa_to_hva(v->domain, lo, n * size);
+    if (!p)
+        return 0;
+    bool no_device = false;
+    switch (io_port_string(v, e->io.port, size, e->io.in, gpa, (uint32_t)n,
+                           df, &no_device)) {
+    case IOREQ_BLOCKED:
+        return -1;
+    case IOREQ_UNCLAIMED:
+        return 0;
+    case IOREQ_HANDLED:
+        break;
+    }
+    if (no_device && e->io.in)
+        memset(p, 0xff, n * size);
+    return (int64_t)n;
 }
 
 /*
@@ -181,20 +228,37 @@ static int handle_string_io(struct vcpu *v, const struct hvm_exit *e)
     uint64_t amask = e->io.addr_size == 8 ? ~0ul : (1ul << (e->io.addr_size * 8)) - 1;
     int ptr = e->io.in ? GPR_RDI : GPR_RSI;
     enum hvm_seg seg = e->io.in ? SEG_ES : (enum hvm_seg)e->io.seg;
-    int64_t step = (v->regs.rflags & RFLAGS_DF) ? -(int64_t)e->io.size : e->io.size;
+    bool df = v->regs.rflags & RFLAGS_DF;
     uint64_t count = e->io.rep ? g[GPR_RCX] & amask : 1;
     struct hvm_segment s;
 
     hvm->get_seg(v, seg, &s);
-    for (unsigned int n = 0; count && n < STRING_IO_MAX; n++) {
+    for (unsigned int n = 0; count && n < STRING_IO_MAX;) {
         uint64_t off = g[ptr] & amask;
-        int rc = string_io_element(v, e, s.base + off);
-        if (rc)
-            return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
-        g[ptr] = (g[ptr] & ~amask) | ((off + step) & amask);
-        count--;
+        /* Elements in one page, and not wrapping the address size. */
+        uint64_t fit = df ? off / e->io.size + 1
+                          : (amask - off) / e->io.size + 1;
+        int64_t done = string_io_batch(v, e, s.base + off,
+                                       MIN(MIN(count, fit), (uint64_t)STRING_IO_MAX - n), df);
+        if (done < 0)
+            return EXIT_RETRY;
+        if (done == 0) {
+            int rc = string_io_element(v, e, s.base + off);
+            if (rc == STRING_BLOCKED)
+                return EXIT_RETRY;
+            if (rc)
+                return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
+            done = 1;
+        }
+        int64_t step = (int64_t)e->io.size * done;
+        g[ptr] = (g[ptr] & ~amask) | ((off + (df ? -step : step)) & amask);
+        count -= (uint64_t)done;
+        n += (unsigned int)done;
         if (e->io.rep)
             g[GPR_RCX] = (g[GPR_RCX] & ~amask) | count;
+        /* The elements so far are architecturally done (a REP may stop
+         * between elements): a later wait replays only what follows. */
+        ioreq_commit(v);
         if (!domain_is_alive(v->domain))
             return EXIT_YIELD;
     }
@@ -209,7 +273,8 @@ static int handle_io(struct vcpu *v, struct hvm_exit *e)
         return handle_string_io(v, e);
 
     uint32_t val = (uint32_t)v->regs.gpr[GPR_RAX];
-    io_port_access(v, e->io.port, e->io.size, e->io.in, &val);
+    if (io_port_access(v, e->io.port, e->io.size, e->io.in, &val))
+        return EXIT_RETRY;
     if (e->io.in)
         gpr_write_sized(&v->regs.gpr[GPR_RAX], e->io.size, val);
     advance_rip(v, e);
@@ -238,8 +303,8 @@ static int mmio_mem(void *ctx, uint64_t gla, unsigned int size, uint64_t *val,
             *val = 0;
             memcpy(val, p, size);
         }
-    } else {
-        io_mmio_access(v, gpa, size, write, val);
+    } else if (io_mmio_access(v, gpa, size, write, val)) {
+        return -EAGAIN;         /* a device model has it */
     }
     return 0;
 }
@@ -362,6 +427,8 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
     rc = emulate_insn(&insn, mode, &r, &mmio_ops, v);
     if (rc == -EFAULT)
         return EXIT_RESUME;     /* a #PF or #GP is on its way to the guest */
+    if (rc == -EAGAIN)
+        return domain_is_alive(d) ? EXIT_RETRY : EXIT_YIELD;
     if (rc) {
         domain_crash(d, "cannot emulate the instruction touching MMIO %#lx "
                      "at RIP %#lx (error %d)", e->mmio.gpa, v->regs.rip, rc);
@@ -526,7 +593,8 @@ unhandled:
 static int handle_hlt(struct vcpu *v, struct hvm_exit *e)
 {
     advance_rip(v, e);
-    if (v->irq_pending && time_ns() >= v->irq_due_ns)
+    if ((v->irq_pending && time_ns() >= v->irq_due_ns) ||
+        vpic_pending_vector(v->domain->vpic) >= 0)
         return EXIT_RESUME;         /* the interrupt is due: it wakes us */
     if (!(v->regs.rflags & RFLAGS_IF)) {
         domain_crash(v->domain, "HLT with interrupts disabled: nothing can "
@@ -654,19 +722,53 @@ static void trace_exit(struct vcpu *v, const struct hvm_exit *e)
             hvm_exit_name(e->reason), hvm->name, e->raw, v->regs.rip, detail);
 }
 
-/* Inject a pending interrupt when the guest can take it, or ask to exit
- * as soon as it can. */
+/*
+ * Inject a pending interrupt when the guest can take it, or ask to exit
+ * as soon as it can. Two sources: the test device's one-shot vector,
+ * and the virtual 8259 pair (its lines driven by device models), whose
+ * vector is acknowledged (the INTA cycle) only when it is injected.
+ */
 static void deliver_pending_irq(struct vcpu *v)
 {
-    if (!v->irq_pending || time_ns() < v->irq_due_ns)
+    bool testdev = v->irq_pending && time_ns() >= v->irq_due_ns;
+    if (!testdev && vpic_pending_vector(v->domain->vpic) < 0)
         return;
-    if (hvm->irq_allowed(v)) {
-        hvm->inject(v, HVM_EVENT_EXTINT, v->irq_vector, false, 0);
-        v->irq_pending = false;
-        hvm->irq_window(v, false);
-    } else {
+    if (!hvm->irq_allowed(v)) {
         hvm->irq_window(v, true);
+        return;
     }
+    int vector = testdev ? v->irq_vector : vpic_ack(v->domain->vpic);
+    v->irq_pending = v->irq_pending && !testdev;
+    hvm->irq_window(v, false);
+    if (vector >= 0)
+        hvm->inject(v, HVM_EVENT_EXTINT, (uint8_t)vector, false, 0);
+}
+
+void hvm_set_isa_irq(struct domain *d, unsigned int irq, int level)
+{
+    vpic_set_irq(d->vpic, irq, level);
+    /* A vCPU halted with interrupts on wakes for it. */
+    struct vcpu *v = d->nr_vcpus ? d->vcpus[0] : NULL;
+    if (v && v->state == VCPU_BLOCKED && vpic_pending_vector(d->vpic) >= 0)
+        v->state = VCPU_RUNNABLE;
+}
+
+/* Run one exit's handler; the access it is waiting for has been
+ * answered if it is run again (io_replay). */
+static int hvm_handle_exit(struct vcpu *v, struct hvm_exit *e)
+{
+    exit_handler_t h = e->reason < NR_HVM_EXITS ? hvm_exit_handlers[e->reason] : NULL;
+    if (!h)
+        h = handle_failed;
+    ioreq_replay_start(&v->io);
+    int rc = h(v, e);
+    if (rc == EXIT_RETRY) {
+        if (e != &v->io_exit)
+            v->io_exit = *e;
+        return EXIT_YIELD;
+    }
+    ioreq_commit(v);
+    return rc;
 }
 
 void hvm_vcpu_run(struct vcpu *v)
@@ -675,6 +777,15 @@ void hvm_vcpu_run(struct vcpu *v)
 
     v->exits_tick = this_cpu()->ticks;
     v->domain->state = DOMAIN_RUNNING;
+    if (v->io_replay) {
+        v->io_replay = false;
+        if (cmdline_options.trace & TRACE_IOREQ)
+            pr_info("ioreq: %lu ns %s/%u: resumes the instruction at RIP "
+                    "%#lx\n", time_ns(), v->domain->name, v->id, v->regs.rip);
+        if (hvm_handle_exit(v, &v->io_exit) == EXIT_YIELD ||
+            v->state != VCPU_RUNNABLE)
+            return;
+    }
     for (;;) {
         deliver_pending_irq(v);
         e.reason = HVM_EXIT_NONE;
@@ -683,10 +794,7 @@ void hvm_vcpu_run(struct vcpu *v)
         v->exits++;
         if (cmdline_options.trace & TRACE_EXITS)
             trace_exit(v, &e);
-        exit_handler_t h = e.reason < NR_HVM_EXITS ? hvm_exit_handlers[e.reason] : NULL;
-        if (!h)
-            h = handle_failed;
-        if (h(v, &e) == EXIT_YIELD || v->state != VCPU_RUNNABLE)
+        if (hvm_handle_exit(v, &e) == EXIT_YIELD || v->state != VCPU_RUNNABLE)
             return;
     }
 }

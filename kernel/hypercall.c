@@ -17,6 +17,7 @@
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/evtchn.h>
+#include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/percpu.h>
 #include <tern/time.h>
@@ -204,11 +205,17 @@ static struct hc_result hc_evtchn_op(struct vcpu *v, const uint64_t *a)
     return ok(rc);
 }
 
+static struct hc_result hc_dm_op(struct vcpu *v, const uint64_t *a)
+{
+    return ok(ioreq_dm_op(v->domain, a[0], a[1]));
+}
+
 static const hypercall_fn hypercalls[TERN_HC_MAX] = {
     [TERN_HC_console_write] = hc_console_write,
     [TERN_HC_sched_op] = hc_sched_op,
     [TERN_HC_evtchn_op] = hc_evtchn_op,
     [TERN_HC_domain_info] = hc_domain_info,
+    [TERN_HC_dm_op] = hc_dm_op,
 };
 
 int hypercall_dispatch(struct hvm_regs *regs)
@@ -224,6 +231,8 @@ int hypercall_dispatch(struct hvm_regs *regs)
         regs->gpr[GPR_RAX] = (uint64_t)-TERN_ENOSYS;
         return 0;
     }
+    if (cmdline_options.trace & TRACE_IOREQ)
+        ioreq_trace_dm_runs(v->domain);
     struct hc_result r = fn(v, args);
     regs->gpr[GPR_RAX] = (uint64_t)r.ret;
     return r.leave;

@@ -1,6 +1,18 @@
 /*
- * kernel/io.c: the devices Tern itself emulates for a guest, and the
- * default for everything nobody claims (see include/tern/io.h).
+ * kernel/io.c: where a guest's port I/O and MMIO goes (see
+ * include/tern/io.h), after kernel/hvm.c has decoded the instruction.
+ *
+ * In order, first match wins:
+ *   1. Tern's own devices, which must answer at once: the virtual 8259
+ *      pair (kernel/vpic.c), the PCI CONFIG_ADDRESS latch at 0xcf8, and
+ *      the test device when the domain has it (testdev=on);
+ *   2. the ioreq servers (kernel/ioreq/): accesses to 0xcfc-0xcff while
+ *      the latch is enabled become PCI_CONFIG requests; everything else
+ *      goes as port or MMIO requests to the server that claims it;
+ *   3. Tern's fallbacks for a guest no DM serves there: the debug
+ *      console (0xe9) and isa-debug-exit (0xf4);
+ *   4. the default: reads return all ones, writes are dropped, counted
+ *      per domain and traced (trace=exits or trace=ioreq).
  *
  * The test device (testdev=on on a guest module) gives the guest test
  * suite something to read back: an 8-byte scratch register at ports
@@ -14,33 +26,52 @@
 #include <tern/console.h>
 #include <tern/domain.h>
 #include <tern/io.h>
+#include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/time.h>
+#include <tern/vpic.h>
 
 static void io_unclaimed(struct vcpu *v, const char *what, uint64_t addr,
                          unsigned int size, bool write)
 {
     struct domain *d = v->domain;
-    if (cmdline_options.trace & TRACE_EXITS)
+    if (cmdline_options.trace & (TRACE_EXITS | TRACE_IOREQ))
         pr_info("io: %s: unclaimed %s %s %#lx, %u byte%s: %s\n", d->name,
                 what, write ? "write to" : "read from", addr, size,
                 size == 1 ? "" : "s", write ? "dropped" : "all ones");
 }
 
-void io_port_access(struct vcpu *v, uint16_t port, unsigned int size,
-                    bool in, uint32_t *val)
+static uint64_t size_mask(unsigned int size)
+{
+    return size == 8 ? ~0ul : (1ul << (size * 8)) - 1;
+}
+
+/* Does step 1 take this port? (No side effects: for string I/O.) */
+static bool io_port_is_own(const struct domain *d, uint16_t port,
+                           unsigned int size)
+{
+    return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
+           port == 0x4d0 || port == 0x4d1 ||
+           ioreq_pci_is_config_address(port, size) ||
+           (d->testdev.enabled && port >= IO_PORT_TESTDEV &&
+            port <= IO_PORT_TESTDEV_IRQ);
+}
+
+/* Tern's own devices (step 1); false if the port is not theirs. */
+static bool io_port_own(struct vcpu *v, uint16_t port, unsigned int size,
+                        bool in, uint32_t *val)
 {
     struct domain *d = v->domain;
     struct testdev *t = &d->testdev;
-    uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
 
-    if (port == IO_PORT_DEBUGCON && !in) {
-        domain_console_putc(d, (char)*val);
-        return;
-    }
-    if (port == IO_PORT_DEBUG_EXIT && !in) {
-        domain_shutdown(d, (int)(*val & 0xff));
-        return;
+    if (vpic_port_access(d->vpic, port, size, in, val))
+        return true;
+    if (ioreq_pci_is_config_address(port, size)) {
+        if (in)
+            *val = d->pci_cf8;
+        else
+            d->pci_cf8 = ioreq_pci_config_address_write(*val);
+        return true;
     }
     if (t->enabled && port >= IO_PORT_TESTDEV &&
         port + size <= IO_PORT_TESTDEV + sizeof(t->ports)) {
@@ -50,22 +81,98 @@ void io_port_access(struct vcpu *v, uint16_t port, unsigned int size,
         } else {
             memcpy(&t->ports[port - IO_PORT_TESTDEV], val, size);
         }
-        return;
+        return true;
     }
     if (t->enabled && port == IO_PORT_TESTDEV_IRQ && !in) {
         v->irq_pending = true;
         v->irq_vector = (uint8_t)*val;
         v->irq_due_ns = time_ns() + TESTDEV_IRQ_DELAY_NS;
-        return;
+        return true;
+    }
+    return false;
+}
+
+/* The request a port access makes (step 2); false when it is a data-port
+ * access with the PCI latch disabled, which nobody gets. */
+static bool io_port_request(struct domain *d, uint16_t port, unsigned int size,
+                            bool in, struct tern_ioreq *req)
+{
+    uint64_t cfg;
+    *req = (struct tern_ioreq){ .addr = port, .size = size, .count = 1,
+                                .type = TERN_IOREQ_TYPE_PIO,
+                                .flags = in ? TERN_IOREQ_DIR_READ : 0 };
+    switch (ioreq_pci_decode(d->pci_cf8, port, size, &cfg)) {
+    case IOREQ_PCI_CONFIG:
+        req->type = TERN_IOREQ_TYPE_PCI_CONFIG;
+        req->addr = cfg;
+        return true;
+    case IOREQ_PCI_DISABLED:
+        return false;
+    case IOREQ_PCI_NOT_DATA:
+        break;
+    }
+    return true;
+}
+
+int io_port_access(struct vcpu *v, uint16_t port, unsigned int size,
+                   bool in, uint32_t *val)
+{
+    struct domain *d = v->domain;
+    struct tern_ioreq req;
+
+    if (io_port_own(v, port, size, in, val))
+        return IO_DONE;
+    if (io_port_request(d, port, size, in, &req)) {
+        req.data = in ? 0 : *val;
+        switch (ioreq_send(v, &req)) {
+        case IOREQ_BLOCKED:
+            return IO_BLOCKED;
+        case IOREQ_HANDLED:
+            if (in)
+                *val = (uint32_t)(req.data & size_mask(size));
+            return IO_DONE;
+        case IOREQ_UNCLAIMED:
+            break;
+        }
+    }
+    if (port == IO_PORT_DEBUGCON && !in) {
+        domain_console_putc(d, (char)*val);
+        return IO_DONE;
+    }
+    if (port == IO_PORT_DEBUG_EXIT && !in) {
+        domain_shutdown(d, (int)(*val & 0xff));
+        return IO_DONE;
     }
     d->unclaimed_io++;
     io_unclaimed(v, "port", port, size, !in);
     if (in)
-        *val = mask;
+        *val = (uint32_t)size_mask(size);
+    return IO_DONE;
 }
 
-void io_mmio_access(struct vcpu *v, uint64_t gpa, unsigned int size,
-                    bool write, uint64_t *val)
+enum ioreq_result io_port_string(struct vcpu *v, uint16_t port,
+                                 unsigned int size, bool in, uint64_t gpa,
+                                 uint32_t count, bool df, bool *no_device)
+{
+    struct domain *d = v->domain;
+    struct tern_ioreq req;
+
+    /* Tern's own ports, and the PCI data port, go element by element. */
+    if (io_port_is_own(d, port, size) ||
+        (port >= PCI_CONFIG_DATA && port < PCI_CONFIG_DATA + 4))
+        return IOREQ_UNCLAIMED;
+    if (!io_port_request(d, port, size, in, &req))
+        return IOREQ_UNCLAIMED;
+    req.count = count;
+    req.data = gpa;
+    req.flags |= TERN_IOREQ_DATA_IS_PTR | (df ? TERN_IOREQ_DF : 0);
+    enum ioreq_result r = ioreq_send(v, &req);
+    *no_device = req.pad0 == IOREQ_DONE_NO_DEVICE;
+    return r;
+}
+
+int io_mmio_access(struct vcpu *v, uint64_t gpa, unsigned int size,
+                   bool write, uint64_t *val)
 {
     struct domain *d = v->domain;
     struct testdev *t = &d->testdev;
@@ -79,10 +186,25 @@ void io_mmio_access(struct vcpu *v, uint64_t gpa, unsigned int size,
             *val = 0;
             memcpy(val, p, size);
         }
-        return;
+        return IO_DONE;
+    }
+    struct tern_ioreq req = { .addr = gpa, .size = size, .count = 1,
+                              .type = TERN_IOREQ_TYPE_COPY,
+                              .flags = write ? 0 : TERN_IOREQ_DIR_READ,
+                              .data = write ? *val & size_mask(size) : 0 };
+    switch (ioreq_send(v, &req)) {
+    case IOREQ_BLOCKED:
+        return IO_BLOCKED;
+    case IOREQ_HANDLED:
+        if (!write)
+            *val = req.data & size_mask(size);
+        return IO_DONE;
+    case IOREQ_UNCLAIMED:
+        break;
     }
     d->unclaimed_mmio++;
     io_unclaimed(v, "MMIO", gpa, size, write);
     if (!write)
-        *val = size == 8 ? ~0ul : (1ul << (size * 8)) - 1;
+        *val = size_mask(size);
+    return IO_DONE;
 }

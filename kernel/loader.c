@@ -378,6 +378,12 @@ static bool loader_start_user(const struct boot_module *m, const char *role)
                                           ids, n);
     if (!d)
         return false;
+    /* Its guests wait for it (TERN_DMOP_unpause, include/public/dm_op.h). */
+    if (dm) {
+        for (unsigned i = 0; i < n; i++)
+            domains[ids[i]]->pause_count++;
+        d->dm_pausing = (uint8_t)((1u << n) - 1);
+    }
     char ctl[80] = "";
     for (unsigned i = 0; i < n; i++)
         snprintf(ctl + strlen(ctl), sizeof(ctl) - strlen(ctl), "%s%s",

@@ -22,6 +22,7 @@
 #include <tern/domain.h>
 #include <tern/evtchn.h>
 #include <tern/hvm.h>
+#include <tern/ioreq.h>
 #include <tern/loader.h>
 #include <tern/power.h>
 #include <tern/sched.h>
@@ -69,9 +70,15 @@ void sched_domain_event(struct domain *d)
 }
 
 /* Wake a blocked vCPU whose interrupt is due, or whose poll timed out
- * (its RAX already says -ETIMEDOUT). */
+ * (its RAX already says -ETIMEDOUT); one waiting for a device model's
+ * buffered ring to drain when it has (kernel/ioreq/send.c). A guest
+ * paused by device models that are not ready yet does not run. */
 static bool sched_wake(struct vcpu *v, uint64_t now)
 {
+    if (v->domain->pause_count)
+        return false;
+    if (v->state == VCPU_IOREQ_WAIT)
+        return ioreq_vcpu_ready(v);
     if (v->state == VCPU_BLOCKED &&
         ((v->irq_pending && now >= v->irq_due_ns) ||
          (v->block_deadline && now >= v->block_deadline))) {
@@ -124,11 +131,14 @@ static __noreturn void sched_finish(void)
         uint64_t exits = 0;
         for (unsigned j = 0; j < d->nr_vcpus; j++)
             exits += d->vcpus[j]->exits;
-        if (d->state == DOMAIN_SHUTDOWN)
+        if (d->state == DOMAIN_SHUTDOWN && d->kind == DOMAIN_HVM)
             pr_info("sched:   %s: shut down, status %d, %lu exits, %lu "
                     "unclaimed I/O, %lu unclaimed MMIO\n", d->name,
                     d->shutdown_status, exits, d->unclaimed_io,
                     d->unclaimed_mmio);
+        else if (d->state == DOMAIN_SHUTDOWN)
+            pr_info("sched:   %s: shut down, status %d\n", d->name,
+                    d->shutdown_status);
         else
             pr_info("sched:   %s: crashed: %s\n", d->name, d->reason);
         if (d->state != DOMAIN_SHUTDOWN || d->shutdown_status != 0)

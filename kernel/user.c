@@ -32,6 +32,7 @@
 #include <tern/time.h>
 #include <tern/user.h>
 #include <tern/x86.h>
+#include <public/dm_op.h>
 #include <public/hypercall.h>
 
 #define MSR_STAR        0xc0000081
@@ -117,17 +118,60 @@ static void *user_map_new(struct domain *d, uint64_t va, uint64_t flags)
     return page;
 }
 
-static void free_level(uint64_t *table, int level, bool free_leaves)
+/* PTE bit 9 is the OS's (Intel SDM Vol. 3A, "Paging", ignored bits):
+ * Tern marks frames a ring-3 domain maps but does not own with it (its
+ * shared-info page, ioreq pages, a guest's RAM), so they outlive the
+ * address space. */
+#define PTE_FOREIGN     (1ul << 9)
+
+static void free_level(uint64_t *table, int level)
 {
     for (int i = 0; i < 512; i++) {
         if (!(table[i] & PTE_P))
             continue;
         if (level > 1)
-            free_level(phys_to_virt(table[i] & PTE_ADDR), level - 1, free_leaves);
-        else if (free_leaves)
+            free_level(phys_to_virt(table[i] & PTE_ADDR), level - 1);
+        else if (!(table[i] & PTE_FOREIGN))
             frame_free(table[i] & PTE_ADDR);
     }
     page_free(table);
+}
+
+int user_map_foreign(struct domain *d, uint64_t va, uint64_t pa, size_t npages)
+{
+    for (size_t i = 0; i < npages; i++) {
+        int rc = user_map(d, va + i * PAGE_SIZE, pa + i * PAGE_SIZE,
+                          PTE_W | PTE_NX | PTE_FOREIGN);
+        if (rc) {
+            user_unmap_foreign(d, va, i);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void user_unmap_foreign(struct domain *d, uint64_t va, size_t npages)
+{
+    if (!d->user_cr3)
+        return;
+    for (size_t i = 0; i < npages; i++, va += PAGE_SIZE) {
+        uint64_t *table = phys_to_virt(d->user_cr3);
+        int level = 4;
+        for (; level > 1; level--) {
+            uint64_t e = table[(va >> (12 + 9 * (level - 1))) & 511];
+            if (!(e & PTE_P))
+                break;
+            table = phys_to_virt(e & PTE_ADDR);
+        }
+        if (level > 1)
+            continue;
+        uint64_t *leaf = &table[(va >> 12) & 511];
+        if ((*leaf & (PTE_P | PTE_FOREIGN)) == (PTE_P | PTE_FOREIGN)) {
+            *leaf = 0;
+            if (read_cr3() == d->user_cr3)
+                invlpg(va);
+        }
+    }
 }
 
 void user_space_destroy(struct domain *d)
@@ -137,10 +181,9 @@ void user_space_destroy(struct domain *d)
     if (read_cr3() == d->user_cr3)
         write_cr3(paging_kernel_cr3());
     uint64_t *pml4 = phys_to_virt(d->user_cr3);
-    /* The shared-info page belongs to the event channels: unmap first. */
     for (int i = 0; i < 256; i++) {
         if (pml4[i] & PTE_P)
-            free_level(phys_to_virt(pml4[i] & PTE_ADDR), 3, true);
+            free_level(phys_to_virt(pml4[i] & PTE_ADDR), 3);
         pml4[i] = 0;
     }
     page_free(pml4);
@@ -158,7 +201,7 @@ static int user_load_segment(struct domain *d, const uint8_t *image, size_t size
                      (ph->flags & ELF_PF_X ? 0 : PTE_NX);
 
     if (ph->offset + ph->filesz > size || ph->filesz > ph->memsz ||
-        ph->vaddr < 0x1000 || end > TERN_START_INFO_VA || end < start) {
+        ph->vaddr < 0x1000 || end > TERN_GUEST_RAM_VA || end < start) {
         pr_err("user: %s: ELF segment at %#lx (%lu bytes) lies outside the "
                "image or the user address space\n", d->name, ph->vaddr,
                ph->memsz);
@@ -238,23 +281,9 @@ static int user_build_space(struct domain *d, const uint8_t *image, size_t size,
         si->targets[i] = (domid_t)d->targets[i];
     strlcpy(si->name, d->name, sizeof(si->name));
     strlcpy(si->cmdline, cmdline, sizeof(si->cmdline));
-    /* The shared-info page is the event channels': map it, do not own it
-     * (user_space_destroy() frees leaves, so take it out first there). */
-    return user_map(d, TERN_SHARED_INFO_VA, virt_to_phys(d->shared_info),
-                    PTE_W | PTE_NX);
-}
-
-/* The shared-info mapping must not be freed with the address space. */
-static void user_unmap_shared_info(struct domain *d)
-{
-    uint64_t *table = phys_to_virt(d->user_cr3);
-    for (int level = 4; level > 1; level--) {
-        uint64_t e = table[(TERN_SHARED_INFO_VA >> (12 + 9 * (level - 1))) & 511];
-        if (!(e & PTE_P))
-            return;
-        table = phys_to_virt(e & PTE_ADDR);
-    }
-    table[(TERN_SHARED_INFO_VA >> 12) & 511] = 0;
+    /* The shared-info page is the event channels': mapped, not owned. */
+    return user_map_foreign(d, TERN_SHARED_INFO_VA,
+                            virt_to_phys(d->shared_info), 1);
 }
 
 struct domain *user_domain_create(const char *name, const uint8_t *image,
@@ -281,10 +310,7 @@ struct domain *user_domain_create(const char *name, const uint8_t *image,
     return d;
 
 err_free:
-    if (d->user_cr3) {
-        user_unmap_shared_info(d);
-        user_space_destroy(d);
-    }
+    user_space_destroy(d);
     pr_err("user: %s: not started\n", name);
     domain_free(d);
     return NULL;
@@ -307,10 +333,8 @@ void user_vcpu_run(struct vcpu *v)
     v->regs.rflags = (v->regs.rflags & 0xcd5) | USER_RFLAGS;
     int why = user_enter(&v->regs);
     cpu->current = NULL;
-    if (why == USER_EXIT_DEAD || !domain_is_alive(d)) {
-        user_unmap_shared_info(d);
+    if (why == USER_EXIT_DEAD || !domain_is_alive(d))
         user_space_destroy(d);
-    }
 }
 
 static const char *const fault_names[32] = {

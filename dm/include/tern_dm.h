@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <public/dm_op.h>
 #include <public/evtchn.h>
 #include <public/hypercall.h>
 
@@ -78,6 +79,28 @@ int tern_domain_find(const char *name);
 #define TERN_DOMSTATE_PAUSED    2
 #define TERN_DOMSTATE_SHUTDOWN  3
 #define TERN_DOMSTATE_CRASHED   4
+
+/* ---- device-model operations (include/public/dm_op.h) ---- */
+
+/* TERN_HC_dm_op(domid, op): any op, filled in by the caller. */
+int tern_dm_op(domid_t domid, struct tern_dm_op *op);
+/* One wrapper per op; each returns 0 or a negative TERN_E*. */
+int tern_dm_create_ioreq_server(domid_t d, int handle_bufioreq,
+                                ioservid_t *id);
+int tern_dm_get_ioreq_server_info(domid_t d, ioservid_t id,
+                                  evtchn_port_t *bufioreq_port,
+                                  uint64_t *ioreq_va, uint64_t *bufioreq_va);
+int tern_dm_map_io_range(domid_t d, ioservid_t id, uint32_t type,
+                         uint64_t start, uint64_t end, uint16_t flags);
+int tern_dm_unmap_io_range(domid_t d, ioservid_t id, uint32_t type,
+                           uint64_t start, uint64_t end);
+int tern_dm_set_ioreq_server_state(domid_t d, ioservid_t id, int enabled);
+int tern_dm_destroy_ioreq_server(domid_t d, ioservid_t id);
+int tern_dm_set_isa_irq_level(domid_t d, unsigned int irq, int level);
+int tern_dm_remote_shutdown(domid_t d, unsigned int status);
+int tern_dm_map_guest_ram(domid_t d, uint64_t *va, uint64_t *size);
+int tern_dm_unpause(domid_t d);
+int tern_dm_guest_console_write(domid_t d, const char *buf, size_t len);
 
 /* ---- start-info and shared-info ---- */
 

@@ -56,6 +56,11 @@ typedef uint16_t ioservid_t;
  */
 #define TERN_IOREQ_VA           0x00007ffd00000000ull
 #define TERN_IOREQ_VA_SIZE      0x0000000100000000ull   /* 4 GiB */
+/* And where TERN_DMOP_map_guest_ram maps targets' RAM: one window of
+ * TERN_GUEST_RAM_VA_STRIDE bytes per target. A DM's ELF segments lie
+ * below TERN_GUEST_RAM_VA. */
+#define TERN_GUEST_RAM_VA       0x00007f0000000000ull
+#define TERN_GUEST_RAM_VA_STRIDE 0x0000001000000000ull  /* 64 GiB */
 
 /*
  * TERN_DMOP_create_ioreq_server: a new server for the target, disabled,
@@ -142,12 +147,26 @@ struct tern_dmop_get_ioreq_server_info {
 #define TERN_DMOP_IO_RANGE_MEMORY   1
 #define TERN_DMOP_IO_RANGE_PCI      2
 #define TERN_DMOP_IO_RANGE_NR       3
+#define TERN_DMOP_RANGE_BUFFERED    0x1     /* flags: see below */
 struct tern_dmop_ioreq_server_range {
     ioservid_t id;                      /* IN */
-    uint16_t pad;
+    uint16_t flags;                     /* IN: map: 0 or _BUFFERED;
+                                           unmap: 0 (Xen: pad) */
     uint32_t type;                      /* IN: TERN_DMOP_IO_RANGE_* */
     uint64_t start, end;                /* IN: inclusive */
 };
+/*
+ * flags TERN_DMOP_RANGE_BUFFERED (map only; a PORT or MEMORY range of a
+ * server created with a buffered ring): the guest's writes to this range
+ * are posted through the buffered ring when they can be (a single write
+ * of 1, 2, 4 or 8 bytes below 1 MiB, include/public/ioreq.h); its reads,
+ * and writes that cannot be posted, stay synchronous. Xen buffers the
+ * VGA window 0xA0000-0xBFFFF by fixed rule; a Tern DM asks for it by
+ * mapping that window with this flag. Unmapping a part of a buffered
+ * range unmaps it whole from the buffered set (it stays buffered nowhere
+ * it is not mapped). Errors: -TERN_EINVAL (another flag; PCI type; no
+ * buffered ring; end at or above 1 MiB).
+ */
 
 /*
  * A PCI function's name as one number, Xen's SBDF:
@@ -219,6 +238,50 @@ struct tern_dmop_remote_shutdown {
     uint32_t status;                    /* IN */
 };
 
+/*
+ * Tern's own ops, numbered from 64 (Xen does these outside dm_op: its
+ * toolstack unpauses a domain, and its DM maps guest memory through
+ * privcmd's foreign mappings).
+ *
+ * TERN_DMOP_map_guest_ram: map all of the target's RAM read/write into
+ * the caller, so it can follow DATA_IS_PTR requests (string I/O) and,
+ * one day, do DMA. Guest-physical address g is at va + g, for g < size.
+ * Asking again returns the same mapping. It stays until the DM ends.
+ *   OUT va, size
+ *   Errors: -TERN_ENOMEM.
+ */
+#define TERN_DMOP_map_guest_ram                 64
+struct tern_dmop_map_guest_ram {
+    uint64_t va;                        /* OUT */
+    uint64_t size;                      /* OUT: bytes */
+};
+
+/*
+ * TERN_DMOP_unpause: a guest that a DM targets (role=dm target=...)
+ * starts paused, holding one pause for each DM that targets it, so that
+ * none of its I/O runs before its servers exist. Each DM drops its own
+ * pause with this op once it is ready; the guest runs when every DM has.
+ * A DM that ends without it drops its pause then.
+ *   Errors: -TERN_EBUSY (this DM already unpaused this target).
+ */
+#define TERN_DMOP_unpause                       65
+
+/*
+ * TERN_DMOP_guest_console_write: print output of the target's emulated
+ * console devices (a UART's transmitter, port 0xe9) on Tern's console as
+ * the guest's own, line by line with the guest's name in front, as
+ * Tern prints a guest's port-0xe9 output when no DM serves it.
+ *   IN  buf   the bytes, in the caller's memory
+ *   IN  len   at most TERN_CONSOLE_WRITE_MAX
+ *   Errors: -TERN_E2BIG (len too long), -TERN_EFAULT (buf not mapped).
+ */
+#define TERN_DMOP_guest_console_write           66
+struct tern_dmop_guest_console_write {
+    uint64_t buf;                       /* IN */
+    uint32_t len;                       /* IN */
+    uint32_t pad;
+};
+
 /* The argument of TERN_HC_dm_op: 32 bytes. */
 struct tern_dm_op {
     uint32_t op;                        /* IN: TERN_DMOP_* */
@@ -231,6 +294,8 @@ struct tern_dm_op {
         struct tern_dmop_destroy_ioreq_server destroy_ioreq_server;
         struct tern_dmop_set_isa_irq_level set_isa_irq_level;
         struct tern_dmop_remote_shutdown remote_shutdown;
+        struct tern_dmop_map_guest_ram map_guest_ram;
+        struct tern_dmop_guest_console_write guest_console_write;
     } u;
 };
 

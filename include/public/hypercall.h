@@ -52,7 +52,7 @@ typedef uint16_t domid_t;
 #define TERN_HC_sched_op        1
 #define TERN_HC_evtchn_op       2
 #define TERN_HC_domain_info     3
-#define TERN_HC_dm_op           4       /* include/public/dm_op.h (later) */
+#define TERN_HC_dm_op           4       /* include/public/dm_op.h */
 #define TERN_HC_MAX             5
 
 /*

@@ -16,6 +16,7 @@
 
 #include <tern/compiler.h>
 #include <tern/hvm.h>
+#include <tern/ioreq.h>
 
 #define DOMAIN_NAME_MAX     32
 #define MAX_DOMAINS         16
@@ -39,6 +40,7 @@ enum domain_kind {
 enum vcpu_state {
     VCPU_RUNNABLE,
     VCPU_BLOCKED,           /* HLT, or a ring-3 wait for an event */
+    VCPU_IOREQ_WAIT,        /* a device model has its I/O (kernel/ioreq/) */
     VCPU_STOPPED,           /* its domain ended */
 };
 
@@ -71,6 +73,12 @@ struct vcpu {
     /* A ring-3 vCPU blocked in TERN_SCHEDOP_poll wakes at this time
      * (0: no deadline). */
     uint64_t block_deadline;
+
+    /* I/O out to a device model, and the exit it belongs to: the
+     * handler runs again with it when the answer comes (io_replay). */
+    struct ioreq_vcpu io;
+    struct hvm_exit io_exit;
+    bool io_replay;
 
     struct vcpu *next_run;          /* scheduler's ring */
     uint64_t exits;                 /* exits taken, for the end report */
@@ -109,6 +117,19 @@ struct domain {
     struct tern_shared_info *shared_info;
     uint64_t timer_deadline;        /* TERN_VIRQ_TIMER, 0: not armed */
     unsigned int virq_timer_port;
+
+    /* Guests: ioreq servers (kernel/ioreq/server.c), indexed by id, and
+     * how many were ever made (their creation order); the PCI
+     * CONFIG_ADDRESS latch (port 0xcf8); the virtual 8259 pair; pauses
+     * held by device models that are not ready yet. */
+    struct ioreq_server *ioreq_servers[TERN_MAX_IOREQ_SERVERS];
+    uint64_t ioreq_created;
+    uint32_t pci_cf8;
+    struct vpic *vpic;
+    unsigned int pause_count;
+    /* Device models: targets[i] still paused by us (bit i); targets
+     * whose RAM is mapped into us (bit i). */
+    uint8_t dm_pausing, dm_ram_mapped;
 
     struct testdev testdev;
     uint64_t unclaimed_io, unclaimed_mmio;  /* default-handled accesses */

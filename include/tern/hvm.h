@@ -161,6 +161,9 @@ extern const struct hvm_ops *hvm;
 bool hvm_init(void);
 /* The segment registers a vCPU starts with in 'mode' (after vcpu_init). */
 void hvm_vcpu_start_segments(struct vcpu *v, enum hvm_start_mode mode);
+/* Drive ISA interrupt line 'irq' (0-15) of guest 'd' into its virtual
+ * 8259 pair, waking its halted vCPU when an interrupt becomes pending. */
+void hvm_set_isa_irq(struct domain *d, unsigned int irq, int level);
 /* Run a vCPU until it yields: handles exits in a loop. */
 void hvm_vcpu_run(struct vcpu *v);
 const char *hvm_exit_name(enum hvm_exit_reason r);

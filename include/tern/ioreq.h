@@ -59,9 +59,14 @@ int ioreq_rangeset_remove(struct ioreq_rangeset *rs, uint64_t first,
 bool ioreq_rangeset_contains(const struct ioreq_rangeset *rs, uint64_t first,
                              uint64_t last);
 
+struct domain;
+struct vcpu;
+
 /*
- * What range.c needs of a server. Its pages, ports and owner come with
- * the lifecycle code (kernel/ioreq/server.c, not written yet).
+ * An ioreq server (kernel/ioreq/server.c): one DM's claim on part of a
+ * target guest's I/O. It lives in its target's ioreq_servers[id] and is
+ * owned by the DM that created it; it goes away when either ends.
+ * range.c reads only id, enabled, created and ranges.
  */
 struct ioreq_server {
     ioservid_t id;
@@ -69,6 +74,18 @@ struct ioreq_server {
     uint64_t created;       /* creation order in its domain: larger is newer */
     /* Indexed by TERN_DMOP_IO_RANGE_*: 12 KiB, so servers live on the heap. */
     struct ioreq_rangeset ranges[TERN_DMOP_IO_RANGE_NR];
+    /* Of those, the PORT and MEMORY ranges whose writes are posted. */
+    struct ioreq_rangeset buffered[TERN_DMOP_IO_RANGE_PCI];
+
+    struct domain *target;
+    struct domain *dm;
+    struct tern_ioreq_page *ioreq;      /* shared with the DM */
+    struct tern_buf_ioreq_page *buf;    /* NULL: no buffered ring */
+    uint64_t ioreq_va, buf_va;          /* where the DM sees them */
+    /* Ports of the target, offered to the DM; Tern consumes them. */
+    evtchn_port_t vcpu_port[TERN_MAX_VCPUS];
+    evtchn_port_t buf_port;
+    uint64_t sent, posted;              /* requests, for the end report */
 };
 
 /*
@@ -175,5 +192,79 @@ enum ioreq_sync_verdict ioreq_sync_check(bool outstanding, unsigned int prev,
 /* Names for the crash message: "<verdict> (<state> -> <state>)". */
 const char *ioreq_sync_verdict_name(enum ioreq_sync_verdict v);
 const char *ioreq_sync_state_name(unsigned int state);
+
+/* ---- server.c: lifecycle, the DM ops behind TERN_HC_dm_op ---- */
+
+/*
+ * Each validates its arguments and rights before acting and returns 0 or
+ * a negative TERN_E* (include/public/dm_op.h documents each). 'dm' is
+ * the caller, 'd' the target it controls.
+ */
+int ioreq_server_create(struct domain *dm, struct domain *d, bool buffered,
+                        ioservid_t *id);
+int ioreq_server_get_info(struct domain *dm, struct domain *d,
+                          struct tern_dmop_get_ioreq_server_info *info);
+int ioreq_server_map_range(struct domain *dm, struct domain *d,
+                           const struct tern_dmop_ioreq_server_range *r,
+                           bool map);
+int ioreq_server_set_state(struct domain *dm, struct domain *d,
+                           ioservid_t id, bool enabled);
+int ioreq_server_destroy(struct domain *dm, struct domain *d, ioservid_t id);
+/* A domain is ending: a guest loses all its servers, a DM the servers
+ * it owns. Waiting vCPUs get the "no device" outcome. */
+void ioreq_domain_end(struct domain *d);
+
+/* ---- dmop.c: TERN_HC_dm_op ---- */
+
+int ioreq_dm_op(struct domain *dm, uint64_t domid, uint64_t uarg);
+
+/* ---- send.c: the path of one access ---- */
+
+/*
+ * What a vCPU keeps of its I/O with device models, in struct vcpu.
+ * 'done' holds the accesses of the current instruction that have
+ * completed (answered, posted, or given the default), in order: the
+ * instruction runs again from its start after each answer and takes
+ * them from here instead of sending them again (kernel/hvm.c).
+ */
+#define IOREQ_DONE_MAX  4
+struct ioreq_vcpu {
+    struct ioreq_server *server;    /* non-NULL: a request is out */
+    unsigned int prev;              /* the slot state seen last */
+    bool drain;                     /* waiting for a buffered ring to empty */
+    struct tern_ioreq req;          /* what was sent, to check the slot */
+    uint64_t sent_ns;
+    unsigned int nr_done, replayed;
+    struct tern_ioreq done[IOREQ_DONE_MAX];
+};
+
+/* In a done[] entry's pad0, and in req->pad0 after ioreq_send(): the
+ * access completed without a device (its server went away while it
+ * waited): a DATA_IS_PTR read must fill its elements with all ones. */
+#define IOREQ_DONE_NO_DEVICE    1
+
+enum ioreq_result {
+    IOREQ_HANDLED,          /* done now: a read's answer is in req->data */
+    IOREQ_UNCLAIMED,        /* no server: the caller applies its default */
+    IOREQ_BLOCKED,          /* sent: the vCPU waits; abandon the instruction */
+};
+/*
+ * Route 'req' (addr, size, count, type, dir/df/data_is_ptr flags, and
+ * data for a write) to the server that claims it, from vCPU 'v'.
+ */
+enum ioreq_result ioreq_send(struct vcpu *v, struct tern_ioreq *req);
+/* The instruction completed: forget its finished accesses. */
+void ioreq_commit(struct vcpu *v);
+/* Start a run of the instruction: replay finished accesses from the
+ * first. */
+static inline void ioreq_replay_start(struct ioreq_vcpu *io)
+{
+    io->replayed = 0;
+}
+/* May the scheduler run 'v' again (not waiting for a buffered ring to
+ * drain)? */
+bool ioreq_vcpu_ready(struct vcpu *v);
+/* A DM hypercall: trace its pick-up of requests (trace=ioreq). */
+void ioreq_trace_dm_runs(struct domain *dm);
 
 #endif

@@ -39,6 +39,16 @@ struct domain *user_domain_create(const char *name, const uint8_t *image,
                                   unsigned int nr_targets);
 /* Run a ring-3 vCPU until it blocks, is preempted, or dies. */
 void user_vcpu_run(struct vcpu *v);
+/*
+ * Map 'npages' frames from host-physical 'pa' at 'va' in ring-3 domain
+ * 'd', read/write and no-execute, as frames it does not own: they are
+ * not freed with its address space. 0, -ENOMEM, or -EEXIST (something
+ * is mapped there; nothing is mapped then).
+ */
+int user_map_foreign(struct domain *d, uint64_t va, uint64_t pa,
+                     size_t npages);
+/* Remove such mappings (pages that are not foreign mappings stay). */
+void user_unmap_foreign(struct domain *d, uint64_t va, size_t npages);
 /* Free a dead ring-3 domain's address space. */
 void user_space_destroy(struct domain *d);
 /* From traps.c: an interrupt or exception arrived from ring 3. Returns

@@ -86,7 +86,7 @@ dm_suite() {
         -- "$GUESTS_DIR/cpuid.bin" "name=cpuid role=guest kind=flat testdev=on" \
            "$t/startinfo.elf" "name=startinfo role=dm target=cpuid"
     emu_case dm-skeleton "$emu" "onpanic=shutdown" 0 \
-        "[dm] dm: dm serving hlt_irq" "[dm] dm: all targets ended" \
+        "[dm] dm: dm serving domain 0" "[dm] dm: guest ended" \
         "domain hlt_irq: shut down, status 0" "domain dm: shut down, status 0" \
         "!FAIL" \
         -- "$GUESTS_DIR/hlt_irq.bin" \

@@ -198,7 +198,7 @@ static void test_dm_op_layout(void **state)
     assert_int_equal(sizeof(struct tern_dmop_get_ioreq_server_info), 24);
 
     assert_at(struct tern_dmop_ioreq_server_range, id, 0);
-    assert_at(struct tern_dmop_ioreq_server_range, pad, 2);
+    assert_at(struct tern_dmop_ioreq_server_range, flags, 2);
     assert_at(struct tern_dmop_ioreq_server_range, type, 4);
     assert_at(struct tern_dmop_ioreq_server_range, start, 8);
     assert_at(struct tern_dmop_ioreq_server_range, end, 16);

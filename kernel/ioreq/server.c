@@ -1,0 +1,271 @@
+/*
+ * kernel/ioreq/server.c: ioreq servers: creating them, their pages and
+ * ports, their ranges, enabling, and their end.
+ *
+ * Interface (include/tern/ioreq.h): ioreq_server_create, _get_info,
+ * _map_range, _set_state, _destroy, and ioreq_domain_end(). The DM ops
+ * of include/public/dm_op.h reach them through kernel/ioreq/dmop.c,
+ * which has already checked that the caller controls the target.
+ *
+ * A server lives in its target's ioreq_servers[id] and nowhere else;
+ * the DM that made it is its 'dm'. Its pages are Tern's, mapped into
+ * the DM as foreign frames (kernel/user.c) at an address fixed by
+ * (target index in the DM's targets, id), inside TERN_IOREQ_VA. Its
+ * ports are ports of the target, offered to the DM (unbound, remote =
+ * the DM) and consumed by Tern: when the DM signals one, the callback
+ * below runs instead of waking anybody (kernel/ioreq/send.c judges the
+ * slot). Each op validates every argument before its first change, and
+ * create undoes its steps in reverse on failure.
+ *
+ * Context: hypercalls of a DM, and domain ends; interrupts off, one
+ * CPU. Locking: none yet. With several CPUs, a per-target ioreq lock
+ * will serialise ioreq_servers[] and the ranges against the exit path
+ * (Xen's ioreq_server.lock); the exit path reads them under it.
+ */
+#include <tern/console.h>
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/evtchn.h>
+#include <tern/ioreq.h>
+#include <tern/lib.h>
+#include <tern/mm.h>
+#include <tern/user.h>
+
+void ioreq_server_notify(struct domain *d, evtchn_port_t port, void *arg);
+void ioreq_server_buf_notify(struct domain *d, evtchn_port_t port, void *arg);
+void ioreq_abort_waiters(struct ioreq_server *s);
+
+/* Which of dm's targets 'd' is: its window in TERN_IOREQ_VA. */
+static unsigned int target_index(const struct domain *dm, const struct domain *d)
+{
+    for (unsigned int i = 0; i < dm->nr_targets; i++)
+        if (dm->targets[i] == d->id)
+            return i;
+    return 0;       /* dmop.c checked domain_controls(): not reached */
+}
+
+static uint64_t server_va(const struct domain *dm, const struct domain *d,
+                          ioservid_t id)
+{
+    uint64_t n = target_index(dm, d) * TERN_MAX_IOREQ_SERVERS + id;
+    return TERN_IOREQ_VA + n * 2 * PAGE_SIZE;
+}
+
+/* Server 'id' of 'd', if 'dm' owns it. */
+static int server_get(struct domain *dm, struct domain *d, ioservid_t id,
+                      struct ioreq_server **out)
+{
+    struct ioreq_server *s = id < TERN_MAX_IOREQ_SERVERS ?
+                             d->ioreq_servers[id] : NULL;
+    if (!s)
+        return -TERN_ENOENT;
+    if (s->dm != dm)
+        return -TERN_EPERM;
+    *out = s;
+    return 0;
+}
+
+/* Close the ports made so far (0 entries are not made yet). */
+static void server_close_ports(struct ioreq_server *s)
+{
+    struct domain *d = s->target;
+    for (unsigned int i = 0; i < TERN_MAX_VCPUS; i++)
+        if (s->vcpu_port[i])
+            evtchn_close(d, s->vcpu_port[i]);
+    if (s->buf_port)
+        evtchn_close(d, s->buf_port);
+}
+
+static void server_free(struct ioreq_server *s)
+{
+    if (s->buf)
+        page_free(s->buf);
+    if (s->ioreq)
+        page_free(s->ioreq);
+    kfree(s);
+}
+
+static int server_open_ports(struct ioreq_server *s)
+{
+    struct domain *d = s->target;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        int rc = evtchn_alloc_internal(d, s->dm, ioreq_server_notify, s,
+                                       &s->vcpu_port[i]);
+        if (rc)
+            return rc;
+        s->ioreq->vcpu_ioreq[i].vp_eport = s->vcpu_port[i];
+    }
+    if (s->buf)
+        return evtchn_alloc_internal(d, s->dm, ioreq_server_buf_notify, s,
+                                     &s->buf_port);
+    return 0;
+}
+
+int ioreq_server_create(struct domain *dm, struct domain *d, bool buffered,
+                        ioservid_t *id)
+{
+    ioservid_t free_id = 0;
+    while (free_id < TERN_MAX_IOREQ_SERVERS && d->ioreq_servers[free_id])
+        free_id++;
+    if (free_id == TERN_MAX_IOREQ_SERVERS)
+        return -TERN_ENOSPC;
+
+    int rc = -TERN_ENOMEM;
+    struct ioreq_server *s = kzalloc(sizeof(*s));
+    if (!s)
+        return rc;
+    s->id = free_id;
+    s->target = d;
+    s->dm = dm;
+    s->ioreq = page_alloc_zeroed();
+    if (!s->ioreq)
+        goto err_free;
+    if (buffered && !(s->buf = page_alloc_zeroed()))
+        goto err_free;
+    rc = server_open_ports(s);
+    if (rc)
+        goto err_close_ports;
+    s->ioreq_va = server_va(dm, d, free_id);
+    rc = user_map_foreign(dm, s->ioreq_va, virt_to_phys(s->ioreq), 1);
+    if (rc)
+        goto err_close_ports;
+    if (s->buf) {
+        s->buf_va = s->ioreq_va + PAGE_SIZE;
+        rc = user_map_foreign(dm, s->buf_va, virt_to_phys(s->buf), 1);
+        if (rc)
+            goto err_unmap;
+    }
+    s->created = ++d->ioreq_created;
+    d->ioreq_servers[free_id] = s;
+    *id = free_id;
+    return 0;
+
+err_unmap:
+    user_unmap_foreign(dm, s->ioreq_va, 1);
+err_close_ports:
+    server_close_ports(s);
+    rc = rc == -TERN_ENOSPC ? rc : -TERN_ENOMEM;
+err_free:
+    server_free(s);
+    return rc;
+}
+
+int ioreq_server_get_info(struct domain *dm, struct domain *d,
+                          struct tern_dmop_get_ioreq_server_info *info)
+{
+    struct ioreq_server *s;
+    int rc = server_get(dm, d, info->id, &s);
+    if (rc)
+        return rc;
+    if (info->flags)
+        return -TERN_EINVAL;
+    info->bufioreq_port = s->buf_port;
+    info->ioreq_va = s->ioreq_va;
+    info->bufioreq_va = s->buf_va;
+    return 0;
+}
+
+int ioreq_server_map_range(struct domain *dm, struct domain *d,
+                           const struct tern_dmop_ioreq_server_range *r,
+                           bool map)
+{
+    static const uint64_t limit[TERN_DMOP_IO_RANGE_NR] = {
+        [TERN_DMOP_IO_RANGE_PORT] = 0xffff,
+        [TERN_DMOP_IO_RANGE_MEMORY] = ~0ull,
+        [TERN_DMOP_IO_RANGE_PCI] = 0xffffffff,
+    };
+    struct ioreq_server *s;
+    int rc = server_get(dm, d, r->id, &s);
+    if (rc)
+        return rc;
+    if (r->type >= TERN_DMOP_IO_RANGE_NR || r->start > r->end ||
+        r->end > limit[r->type])
+        return -TERN_EINVAL;
+    bool buffered = r->flags & TERN_DMOP_RANGE_BUFFERED;
+    if ((r->flags & ~TERN_DMOP_RANGE_BUFFERED) || (buffered && !map))
+        return -TERN_EINVAL;
+    if (buffered && (r->type == TERN_DMOP_IO_RANGE_PCI || !s->buf ||
+                     r->end >= TERN_BUF_IOREQ_ADDR_LIMIT))
+        return -TERN_EINVAL;
+
+    struct ioreq_rangeset *set = &s->ranges[r->type];
+    if (!map) {
+        rc = ioreq_rangeset_remove(set, r->start, r->end);
+        /* A buffered range loses its posting wholly (dm_op.h). */
+        if (rc == 0 && r->type != TERN_DMOP_IO_RANGE_PCI) {
+            struct ioreq_rangeset *b = &s->buffered[r->type];
+            for (unsigned int i = 0; i < b->nr; i++)
+                if (b->r[i].first <= r->end && r->start <= b->r[i].last) {
+                    ioreq_rangeset_remove(b, b->r[i].first, b->r[i].last);
+                    i--;
+                }
+        }
+        return rc;
+    }
+    /* The buffered set can always take what the main set took: it holds
+     * a subset of the main set's ranges, merged the same way or less. */
+    rc = ioreq_rangeset_add(set, r->start, r->end);
+    if (rc == 0 && buffered)
+        ioreq_rangeset_add(&s->buffered[r->type], r->start, r->end);
+    return rc;
+}
+
+int ioreq_server_set_state(struct domain *dm, struct domain *d,
+                           ioservid_t id, bool enabled)
+{
+    struct ioreq_server *s;
+    int rc = server_get(dm, d, id, &s);
+    if (rc == 0)
+        s->enabled = enabled;
+    return rc;
+}
+
+/* Take a server away: its waiting vCPUs complete as if no device were
+ * there, then its ports, mappings and pages go. */
+static void server_destroy(struct ioreq_server *s)
+{
+    struct domain *d = s->target;
+
+    s->enabled = false;
+    ioreq_abort_waiters(s);
+    d->ioreq_servers[s->id] = NULL;
+    server_close_ports(s);
+    user_unmap_foreign(s->dm, s->ioreq_va, 1);
+    if (s->buf)
+        user_unmap_foreign(s->dm, s->buf_va, 1);
+    pr_info("ioreq: %s: server %u of %s gone (%lu requests sent, %lu "
+            "posted)\n", d->name, s->id, s->dm->name, s->sent, s->posted);
+    server_free(s);
+}
+
+int ioreq_server_destroy(struct domain *dm, struct domain *d, ioservid_t id)
+{
+    struct ioreq_server *s;
+    int rc = server_get(dm, d, id, &s);
+    if (rc == 0)
+        server_destroy(s);
+    return rc;
+}
+
+void ioreq_domain_end(struct domain *d)
+{
+    if (d->kind == DOMAIN_HVM) {
+        for (unsigned int i = 0; i < TERN_MAX_IOREQ_SERVERS; i++)
+            if (d->ioreq_servers[i])
+                server_destroy(d->ioreq_servers[i]);
+        return;
+    }
+    /* A DM: its servers in each target, and the pauses it still holds. */
+    for (unsigned int t = 0; t < d->nr_targets; t++) {
+        struct domain *g = domain_by_id(d->targets[t]);
+        if (!g)
+            continue;
+        for (unsigned int i = 0; i < TERN_MAX_IOREQ_SERVERS; i++)
+            if (g->ioreq_servers[i] && g->ioreq_servers[i]->dm == d)
+                server_destroy(g->ioreq_servers[i]);
+        if (d->dm_pausing & (1u << t)) {
+            d->dm_pausing &= (uint8_t)~(1u << t);
+            g->pause_count--;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+/*
+ * tests/dm/unit/test_debugport.c: host unit tests of the debug console
+ * (port 0xe9) and isa-debug-exit (port 0xf4) in dm/devices/debugport.c,
+ * registered on a bus as dm/main.c registers them.
+ *
+ * Built by `make -f dm/Makefile units` (see dm/Makefile). The fake
+ * platform records console output and shutdown statuses.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <debugport.h>
+#include <device.h>
+
+long tern_console_write(const char *buf, size_t len);
+void tern_shutdown(int status) __attribute__((noreturn));
+
+long tern_console_write(const char *buf, size_t len)
+{
+    (void)buf;
+    return (long)len;
+}
+
+void tern_shutdown(int status)
+{
+    fail_msg("tern_shutdown(%d)", status);
+    __builtin_unreachable();
+}
+
+/* ---- the fake platform ---- */
+
+struct fake {
+    char out[64];
+    size_t outlen;
+    unsigned int console_calls;
+    int shutdowns, status;
+};
+
+static void fake_set_irq(void *ctx, unsigned int irq, int level)
+{
+    (void)ctx;
+    fail_msg("set_irq(%u, %d)", irq, level);
+}
+
+static void fake_console_write(void *ctx, const char *s, size_t len)
+{
+    struct fake *f = ctx;
+    assert_true(f->outlen + len < sizeof(f->out));
+    memcpy(f->out + f->outlen, s, len);
+    f->outlen += len;
+    f->out[f->outlen] = 0;
+    f->console_calls++;
+}
+
+static void fake_shutdown(void *ctx, int status)
+{
+    struct fake *f = ctx;
+    f->shutdowns++;
+    f->status = status;
+}
+
+static uint64_t fake_now_ns(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static struct fake fake;
+static const struct dm_platform platform = {
+    .ctx = &fake,
+    .set_irq = fake_set_irq,
+    .console_write = fake_console_write,
+    .shutdown = fake_shutdown,
+    .now_ns = fake_now_ns,
+};
+static struct debugport debugport;
+static struct dm_bus bus;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&fake, 0, sizeof(fake));
+    memset(&bus, 0, sizeof(bus));
+    debugport_init(&debugport, &platform);
+    assert_int_equal(dm_bus_add(&bus, DM_SPACE_PORT, 0xe9, 0xe9,
+                                &debugcon_ops, &debugport, "debugcon"), 0);
+    assert_int_equal(dm_bus_add(&bus, DM_SPACE_PORT, 0xf4, 0xf7,
+                                &debugexit_ops, &debugport, "debugexit"), 0);
+    return 0;
+}
+
+static bool out(uint16_t port, unsigned int size, uint64_t value)
+{
+    return dm_bus_access(&bus, DM_SPACE_PORT, port, size, true, &value);
+}
+
+static uint64_t in(uint16_t port, unsigned int size)
+{
+    uint64_t value = 0;
+    dm_bus_access(&bus, DM_SPACE_PORT, port, size, false, &value);
+    return value;
+}
+
+/* ---- tests ---- */
+
+static void test_debugcon_prints_bytes(void **state)
+{
+    (void)state;
+    for (const char *s = "ok\n"; *s; s++)
+        assert_true(out(0xe9, 1, (uint8_t)*s));
+    assert_string_equal(fake.out, "ok\n");
+    assert_int_equal(fake.console_calls, 3);    /* one byte at a time */
+    assert_int_equal(fake.shutdowns, 0);
+}
+
+static void test_debugcon_read_identifies(void **state)
+{
+    (void)state;
+    assert_int_equal(in(0xe9, 1), 0xe9);
+    /* Registered one byte wide: a word access is not the device's. */
+    assert_false(out(0xe9, 2, 0x4142));
+    assert_int_equal(fake.outlen, 0);
+    /* The ops on their own: a wider write prints its low byte. */
+    debugcon_ops.write(&debugport, 0, 4, 0x41424344);
+    assert_string_equal(fake.out, "D");
+}
+
+static void test_debugexit_status(void **state)
+{
+    (void)state;
+    assert_true(out(0xf4, 1, 0x00));
+    assert_int_equal(fake.shutdowns, 1);
+    assert_int_equal(fake.status, 0);
+
+    assert_true(out(0xf4, 4, 0x12345631));      /* any size; low byte */
+    assert_int_equal(fake.shutdowns, 2);
+    assert_int_equal(fake.status, 0x31);
+
+    assert_true(out(0xf4, 2, 0x01ff));
+    assert_int_equal(fake.status, 0xff);
+    assert_int_equal(fake.outlen, 0);
+}
+
+static void test_debugexit_reads_ones(void **state)
+{
+    (void)state;
+    assert_int_equal(in(0xf4, 1), 0xff);
+    assert_int_equal(in(0xf4, 2), 0xffff);
+    assert_int_equal(in(0xf4, 4), 0xffffffff);
+    assert_int_equal(fake.shutdowns, 0);        /* reading ends nothing */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_debugcon_prints_bytes, setup),
+        cmocka_unit_test_setup(test_debugcon_read_identifies, setup),
+        cmocka_unit_test_setup(test_debugexit_status, setup),
+        cmocka_unit_test_setup(test_debugexit_reads_ones, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
