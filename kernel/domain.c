@@ -144,9 +144,9 @@ void domain_shutdown(struct domain *d, int status)
 {
     if (!domain_is_alive(d))
         return;
-    domain_stop_vcpus(d);
     d->state = DOMAIN_SHUTDOWN;
     d->shutdown_status = status;
+    domain_stop_vcpus(d);
     pr_info("domain %s: shut down, status %d\n", d->name, status);
 }
 
@@ -159,8 +159,8 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
     va_end(ap);
-    domain_stop_vcpus(d);
     d->state = DOMAIN_CRASHED;
+    domain_stop_vcpus(d);
     pr_err("domain %s: crashed: %s\n", d->name, d->reason);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];

@@ -150,23 +150,40 @@ int user_map_foreign(struct domain *d, uint64_t va, uint64_t pa, size_t npages)
     return 0;
 }
 
+/* The leaf entry mapping 'va' in d, or NULL. */
+static uint64_t *user_leaf(struct domain *d, uint64_t va)
+{
+    uint64_t *table = phys_to_virt(d->user_cr3);
+    for (int level = 4; level > 1; level--) {
+        uint64_t e = table[(va >> (12 + 9 * (level - 1))) & 511];
+        if (!(e & PTE_P))
+            return NULL;
+        table = phys_to_virt(e & PTE_ADDR);
+    }
+    return &table[(va >> 12) & 511];
+}
+
+bool user_adopt_foreign(struct domain *d, uint64_t va, size_t npages)
+{
+    if (!d->user_cr3)
+        return false;
+    for (size_t i = 0; i < npages; i++) {
+        uint64_t *leaf = user_leaf(d, va + i * PAGE_SIZE);
+        if (!leaf || (*leaf & (PTE_P | PTE_FOREIGN)) != (PTE_P | PTE_FOREIGN))
+            return false;
+    }
+    for (size_t i = 0; i < npages; i++)
+        *user_leaf(d, va + i * PAGE_SIZE) &= ~PTE_FOREIGN;
+    return true;
+}
+
 void user_unmap_foreign(struct domain *d, uint64_t va, size_t npages)
 {
     if (!d->user_cr3)
         return;
     for (size_t i = 0; i < npages; i++, va += PAGE_SIZE) {
-        uint64_t *table = phys_to_virt(d->user_cr3);
-        int level = 4;
-        for (; level > 1; level--) {
-            uint64_t e = table[(va >> (12 + 9 * (level - 1))) & 511];
-            if (!(e & PTE_P))
-                break;
-            table = phys_to_virt(e & PTE_ADDR);
-        }
-        if (level > 1)
-            continue;
-        uint64_t *leaf = &table[(va >> 12) & 511];
-        if ((*leaf & (PTE_P | PTE_FOREIGN)) == (PTE_P | PTE_FOREIGN)) {
+        uint64_t *leaf = user_leaf(d, va);
+        if (leaf && (*leaf & (PTE_P | PTE_FOREIGN)) == (PTE_P | PTE_FOREIGN)) {
             *leaf = 0;
             if (read_cr3() == d->user_cr3)
                 invlpg(va);

@@ -47,6 +47,9 @@ void user_vcpu_run(struct vcpu *v);
  */
 int user_map_foreign(struct domain *d, uint64_t va, uint64_t pa,
                      size_t npages);
+/* Make such mapped frames the domain's own, freed with its address
+ * space; false (nothing changed) if any page is not such a mapping. */
+bool user_adopt_foreign(struct domain *d, uint64_t va, size_t npages);
 /* Remove such mappings (pages that are not foreign mappings stay). */
 void user_unmap_foreign(struct domain *d, uint64_t va, size_t npages);
 /* Free a dead ring-3 domain's address space. */

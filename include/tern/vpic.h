@@ -74,7 +74,10 @@ void vpic_set_irq(struct vpic *p, unsigned int irq, int level);
 int vpic_pending_vector(const struct vpic *p);
 
 /* The INTA cycle: returns the vector and moves the request from IRR to
- * ISR; -1, changing nothing, when the master's INT output is low. */
+ * ISR (or not, in automatic EOI mode); -1, changing nothing, when the
+ * master's INT output is low. Same answer as vpic_pending_vector()
+ * under the same lock. When master IR2 asks but the slave no longer
+ * does, the slave answers with its IR7 vector: a spurious IRQ 15. */
 int vpic_ack(struct vpic *p);
 
 /* Whether the master has completed its ICW sequence: a guest that

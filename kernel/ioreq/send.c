@@ -321,7 +321,7 @@ void ioreq_abort_waiters(struct ioreq_server *s)
         struct ioreq_vcpu *io = &v->io;
         if (io->server != s)
             continue;
-        if (!io->drain) {
+        if (!io->drain && domain_is_alive(d)) {
             pr_info("ioreq: %s: vCPU %u's %s %s of %#lx completes without "
                     "a device (server %u of %s is gone)%s\n", d->name, v->id,
                     type_name(&io->req), is_read(&io->req) ? "read" : "write",

@@ -230,9 +230,20 @@ static void server_destroy(struct ioreq_server *s)
     ioreq_abort_waiters(s);
     d->ioreq_servers[s->id] = NULL;
     server_close_ports(s);
-    user_unmap_foreign(s->dm, s->ioreq_va, 1);
-    if (s->buf)
-        user_unmap_foreign(s->dm, s->buf_va, 1);
+    if (!domain_is_alive(d) && domain_is_alive(s->dm)) {
+        /* The guest ended under a DM that may be using the pages right
+         * now (answering the request that ended it): they become the
+         * DM's own, freed with it, so neither side touches freed
+         * memory. */
+        if (user_adopt_foreign(s->dm, s->ioreq_va, 1))
+            s->ioreq = NULL;
+        if (s->buf && user_adopt_foreign(s->dm, s->buf_va, 1))
+            s->buf = NULL;
+    } else {
+        user_unmap_foreign(s->dm, s->ioreq_va, 1);
+        if (s->buf)
+            user_unmap_foreign(s->dm, s->buf_va, 1);
+    }
     pr_info("ioreq: %s: server %u of %s gone (%lu requests sent, %lu "
             "posted)\n", d->name, s->id, s->dm->name, s->sent, s->posted);
     server_free(s);

@@ -450,7 +450,7 @@ static void test_rotate_on_nonspecific_eoi(void **state)
     assert_int_equal(vpic_ack(&pic), 0x21);
     out8(0x20, 0xa0);                           /* now IR1 is lowest */
     assert_int_equal(vpic_pending_vector(&pic), 0x20);
-    /* IR2 ranks highest: IRQ0 pending must wait for a cascade one. */
+    /* IR2 now ranks highest: a slave request beats the pending IRQ0. */
     pulse(8);
     assert_int_equal(vpic_ack(&pic), 0x28);
 }
