@@ -5,7 +5,12 @@
 ; tick is one instruction, so the figures are instructions, deterministic
 ; run to run; under QEMU -icount they are deterministic too.
 ;
-; A 32-bit Multiboot guest with testdev=on. Prints one line per operation:
+; A 32-bit Multiboot guest with testdev=on, served by the device model
+; (dm/, started with testdev=on): the "-dm" rows are round trips to it
+; in ring 3 through the ioreq server (docs/ioreq.md): a synchronous IN
+; and OUT on its test device's scratch port, a posted (buffered) OUT,
+; and an MMIO read and write through the decoder. Prints one line per
+; operation:
 ;   BENCH <name>: <ticks> ticks/op, <ratio> x vmcall
 ; then exits with status 0.
 
@@ -15,6 +20,9 @@
 %include "lib32.inc"
 
 N               equ 2000
+DM_SCRATCH_PORT equ 0x700               ; dm/devices/testdev.h
+DM_BUFFERED_PORT equ 0x720
+DM_MMIO         equ 0xfe000000
 
 section .text
         MB1_HEADER entry
@@ -54,6 +62,21 @@ entry:
         mov esi, name_mmio_write
         mov edi, op_mmio_write
         call run_report
+        mov esi, name_pio_in_dm
+        mov edi, op_pio_in_dm
+        call run_report
+        mov esi, name_pio_out_dm
+        mov edi, op_pio_out_dm
+        call run_report
+        mov esi, name_pio_buffered
+        mov edi, op_pio_buffered
+        call run_report
+        mov esi, name_mmio_read_dm
+        mov edi, op_mmio_read_dm
+        call run_report
+        mov esi, name_mmio_write_dm
+        mov edi, op_mmio_write_dm
+        call run_report
 
         xor eax, eax
         out 0xf4, al
@@ -86,6 +109,25 @@ op_mmio_read:
         ret
 op_mmio_write:
         mov [TESTDEV_MMIO], eax
+        ret
+
+op_pio_in_dm:
+        mov dx, DM_SCRATCH_PORT
+        in al, dx
+        ret
+op_pio_out_dm:
+        mov dx, DM_SCRATCH_PORT
+        out dx, al
+        ret
+op_pio_buffered:
+        mov dx, DM_BUFFERED_PORT
+        out dx, eax
+        ret
+op_mmio_read_dm:
+        mov eax, [DM_MMIO]
+        ret
+op_mmio_write_dm:
+        mov [DM_MMIO], eax
         ret
 
 ; EAX = TSC ticks for N calls of the routine at EDI.
@@ -186,5 +228,10 @@ name_pio_out_tern: db "port-out-tern", 0
 name_pio_unclaimed: db "port-in-unclaimed", 0
 name_mmio_read: db "mmio-read-tern", 0
 name_mmio_write: db "mmio-write-tern", 0
+name_pio_in_dm: db "port-in-dm", 0
+name_pio_out_dm: db "port-out-dm", 0
+name_pio_buffered: db "port-out-buffered", 0
+name_mmio_read_dm: db "mmio-read-dm", 0
+name_mmio_write_dm: db "mmio-write-dm", 0
 
         MB1_IMAGE_END

@@ -199,6 +199,8 @@ static void dm_devices_testdev(void)
         &testdev_mmio_ops, &testdev, "testdev-mmio");
     add(DM_SPACE_MMIO, TESTDEV_BUFCHECK_FIRST, TESTDEV_BUFCHECK_LAST,
         &testdev_bufcheck_ops, &testdev, "testdev-bufcheck");
+    add(DM_SPACE_PORT, TESTDEV_BUFCHECK_PORT_FIRST, TESTDEV_BUFCHECK_PORT_LAST,
+        &testdev_bufcheck_ops, &testdev, "testdev-bufcheck-port");
 }
 
 static void dm_devices_pcitest(const char *cmdline)
@@ -214,11 +216,10 @@ static void dm_devices_pcitest(const char *cmdline)
 }
 
 /* Which bus ranges go through the buffered ring: VGA text, and the test
- * device's posted-write window. */
+ * device's posted-write windows. */
 static bool buffered_range(const struct dm_bus_entry *e)
 {
-    return e->space == DM_SPACE_MMIO &&
-           (e->ops == &vga_ops || e->ops == &testdev_bufcheck_ops);
+    return e->ops == &vga_ops || e->ops == &testdev_bufcheck_ops;
 }
 
 /* Create the server and claim every bus range for it. */

@@ -6,14 +6,18 @@
 #     identical run to run;
 #   - under QEMU TCG with an SVM CPU and -icount shift=4,sleep=off (TSC
 #     deltas deterministic), when Tern's SVM backend runs there.
+# The guest is served by the device model (build/dm/dm.elf, testdev=on)
+# for its "-dm" and "-buffered" rows.
 # A benchmark, not a test: it passes or fails nothing.
 set -u
 cd "$(dirname "$0")/.."
 out=build/bench
 mkdir -p "$out"
 nasm -f bin -w+all -Werror -Itests/guests/ -o "$out/vmexit.bin" bench/vmexit.asm || exit 1
+make -s -f dm/Makefile build/dm/dm.elf || exit 1
 bash tools/mkiso.sh "$out/bench.iso" build/tern.elf "onpanic=shutdown" \
-    "$out/vmexit.bin" "name=bench role=guest kind=multiboot testdev=on" || exit 1
+    "$out/vmexit.bin" "name=bench role=guest kind=multiboot testdev=on" \
+    build/dm/dm.elf "name=dm role=dm target=bench testdev=on" || exit 1
 
 table() {
     tr -d '\r' < "$1" | sed -n 's/.*\[bench\] BENCH /  /p'

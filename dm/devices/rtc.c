@@ -293,12 +293,24 @@ static uint64_t rtc_ns_to_clocks(uint64_t ns)
 
 static uint64_t rtc_clocks_to_ns(uint64_t t)
 {
-    return t / RTC_HZ * NS_PER_S + (t % RTC_HZ * NS_PER_S + RTC_HZ - 1) / RTC_HZ;
+    return t / RTC_HZ * NS_PER_S +
+           (t % RTC_HZ * NS_PER_S + RTC_HZ - 1) / RTC_HZ;
 }
 
 static bool rtc_alarm_byte(uint8_t alarm, uint8_t now)
 {
     return (alarm & RTC_ALARM_ANY) == RTC_ALARM_ANY || alarm == now;
+}
+
+/* Does the alarm match time s, compared as the registers show it? */
+static bool rtc_alarm_at(const struct rtc *r, int64_t s)
+{
+    unsigned int sod = (unsigned int)(s - rtc_floor_div(s, 86400) * 86400);
+    return rtc_alarm_byte(r->cmos[RTC_SEC_ALARM], rtc_encode(r, sod % 60)) &&
+           rtc_alarm_byte(r->cmos[RTC_MIN_ALARM],
+                          rtc_encode(r, sod / 60 % 60)) &&
+           rtc_alarm_byte(r->cmos[RTC_HOUR_ALARM],
+                          rtc_encode_hour(r, sod / 3600));
 }
 
 /* Does the alarm match the time after one of the updates from time s0
@@ -308,13 +320,9 @@ static bool rtc_alarm_between(const struct rtc *r, int64_t s0, int64_t s1)
 {
     if (s1 - s0 > 86400)
         s0 = s1 - 86400;
-    for (int64_t s = s0 + 1; s <= s1; s++) {
-        unsigned int sod = (unsigned int)(s - rtc_floor_div(s, 86400) * 86400);
-        if (rtc_alarm_byte(r->cmos[RTC_SEC_ALARM], rtc_encode(r, sod % 60)) &&
-            rtc_alarm_byte(r->cmos[RTC_MIN_ALARM], rtc_encode(r, sod / 60 % 60)) &&
-            rtc_alarm_byte(r->cmos[RTC_HOUR_ALARM], rtc_encode_hour(r, sod / 3600)))
+    for (int64_t s = s0 + 1; s <= s1; s++)
+        if (rtc_alarm_at(r, s))
             return true;
-    }
     return false;
 }
 
@@ -333,7 +341,7 @@ static void rtc_irq_update(struct rtc *r)
 }
 
 /* Set the flags of what happened in (sync_ns, now]. */
-static void rtc_sync(struct rtc *r, uint64_t now)
+void rtc_update(struct rtc *r, uint64_t now)
 {
     uint64_t from = r->sync_ns;
     if (now <= from)
@@ -368,11 +376,6 @@ uint64_t rtc_next_event_ns(const struct rtc *r)
             next = update;
     }
     return next;
-}
-
-void rtc_update(struct rtc *r, uint64_t now_ns)
-{
-    rtc_sync(r, now_ns);
 }
 
 /* ---- the ports ---- */
@@ -437,7 +440,7 @@ static uint64_t rtc_read(void *dev, uint64_t offset, unsigned int size)
     struct rtc *r = dev;
     uint64_t now = rtc_ns(r);
     uint64_t value = 0;
-    rtc_sync(r, now);
+    rtc_update(r, now);
     for (unsigned int i = 0; i < size; i++) {
         uint8_t byte = 0xff;
         if (offset + i == 0)
@@ -454,7 +457,7 @@ static void rtc_write(void *dev, uint64_t offset, unsigned int size,
 {
     struct rtc *r = dev;
     uint64_t now = rtc_ns(r);
-    rtc_sync(r, now);
+    rtc_update(r, now);
     for (unsigned int i = 0; i < size; i++) {
         uint8_t byte = (uint8_t)(value >> (8 * i));
         if (offset + i == 0)
@@ -486,7 +489,8 @@ static void rtc_set_memory(struct rtc *r, uint64_t mem)
     uint64_t ext = mem > mib ? (mem - mib) / kib : 0;
     rtc_put16(r, RTC_EXT_MEM, ext);
     rtc_put16(r, RTC_EXT_MEM2, ext);
-    rtc_put16(r, RTC_HIGH_MEM, mem > 16 * mib ? (mem - 16 * mib) / (64 * kib) : 0);
+    uint64_t high = mem > 16 * mib ? (mem - 16 * mib) / (64 * kib) : 0;
+    rtc_put16(r, RTC_HIGH_MEM, high);
     /* The AT BIOS's checksum: the sum of 0x10-0x2d, high byte first. */
     unsigned int sum = 0;
     for (unsigned int i = 0x10; i < RTC_CHECKSUM; i++)

@@ -22,6 +22,11 @@
 #define TESTDEV_MMIO_LAST       0xfe000fffull
 #define TESTDEV_BUFCHECK_FIRST  0xd0000ull
 #define TESTDEV_BUFCHECK_LAST   0xd0fffull
+/* bufcheck's port window: the same ops at ports 0x720-0x727 (offsets
+ * 0-7), also posted through the buffered ring, so a posted write can be
+ * timed without the cost of decoding an MMIO instruction (make bench). */
+#define TESTDEV_BUFCHECK_PORT_FIRST 0x720
+#define TESTDEV_BUFCHECK_PORT_LAST  0x727
 
 #define TESTDEV_MMIO_SIZE       0x1000
 #define TESTDEV_FIFO_SIZE       0x10000
