@@ -174,6 +174,13 @@ out:
 bool evtchn_any_pending(const struct domain *d)
 {
     const struct tern_shared_info *s = d->shared_info;
+    /* A port that became pending unmasked set its word's selector bit,
+     * and the receiver's scan clears a selector bit only after taking
+     * every pending unmasked port of that word: no selector, nothing
+     * deliverable (a domain that clears the selector by hand only
+     * delays its own wake-up). */
+    if (!__atomic_load_n(&s->vcpu_info[0].pending_sel, __ATOMIC_SEQ_CST))
+        return false;
     for (unsigned w = 0; w < TERN_EVTCHN_WORDS; w++)
         if (__atomic_load_n(&s->evtchn_pending[w], __ATOMIC_SEQ_CST) &
             ~__atomic_load_n(&s->evtchn_mask[w], __ATOMIC_SEQ_CST))

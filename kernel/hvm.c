@@ -271,6 +271,15 @@ static int handle_io(struct vcpu *v, struct hvm_exit *e)
 {
     if (e->io.string)
         return handle_string_io(v, e);
+    /* Run again with its answer in: a plain IN or OUT has one access,
+     * so complete it here without routing it again. */
+    if (v->io.nr_done == 1 && v->io.replayed == 0) {
+        if (e->io.in)
+            gpr_write_sized(&v->regs.gpr[GPR_RAX], e->io.size,
+                            v->io.done[0].data);
+        advance_rip(v, e);
+        return domain_is_alive(v->domain) ? EXIT_RESUME : EXIT_YIELD;
+    }
 
     uint32_t val = (uint32_t)v->regs.gpr[GPR_RAX];
     if (io_port_access(v, e->io.port, e->io.size, e->io.in, &val))
@@ -731,7 +740,8 @@ static void trace_exit(struct vcpu *v, const struct hvm_exit *e)
 static void deliver_pending_irq(struct vcpu *v)
 {
     bool testdev = v->irq_pending && time_ns() >= v->irq_due_ns;
-    if (!testdev && vpic_pending_vector(v->domain->vpic) < 0)
+    if (!testdev && (!vpic_any_request(v->domain->vpic) ||
+                     vpic_pending_vector(v->domain->vpic) < 0))
         return;
     if (!hvm->irq_allowed(v)) {
         hvm->irq_window(v, true);

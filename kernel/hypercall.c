@@ -20,6 +20,7 @@
 #include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/percpu.h>
+#include <tern/sched.h>
 #include <tern/time.h>
 #include <tern/user.h>
 #include <public/hypercall.h>
@@ -190,6 +191,7 @@ static int64_t evtchn_cmd(struct domain *self, uint64_t cmd, uint64_t uarg)
             return -TERN_EINVAL;
         /* A deadline already past fires at the next scheduler pass. */
         self->timer_deadline = op.deadline_ns ? MAX(op.deadline_ns, 1ul) : 0;
+        sched_timer_armed(self->timer_deadline);
         return 0;
     }
     default:

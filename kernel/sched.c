@@ -88,15 +88,31 @@ static bool sched_wake(struct vcpu *v, uint64_t now)
     return v->state == VCPU_RUNNABLE;
 }
 
+/* The earliest armed TERN_VIRQ_TIMER deadline, or later: the domains
+ * are scanned only when it has passed (UINT64_MAX: none armed). */
+static uint64_t next_timer = UINT64_MAX;
+
+void sched_timer_armed(uint64_t deadline)
+{
+    if (deadline && deadline < next_timer)
+        next_timer = deadline;
+}
+
 /* Fire the TERN_VIRQ_TIMER of every domain whose deadline passed. */
 static void sched_timers(uint64_t now)
 {
+    if (now < next_timer)
+        return;
+    next_timer = UINT64_MAX;
     for (unsigned i = 0; i < MAX_DOMAINS; i++) {
         struct domain *d = domains[i];
-        if (d && d->timer_deadline && now >= d->timer_deadline &&
-            domain_is_alive(d)) {
+        if (!d || !d->timer_deadline || !domain_is_alive(d))
+            continue;
+        if (now >= d->timer_deadline) {
             d->timer_deadline = 0;
             evtchn_fire_virq(d, TERN_VIRQ_TIMER);
+        } else {
+            sched_timer_armed(d->timer_deadline);
         }
     }
 }

@@ -53,6 +53,19 @@ static int user_copy(struct domain *d, uint64_t uaddr, void *kbuf, size_t len,
 {
     if (len == 0)
         return 0;
+    /* The common case, a hypercall's small struct within one page: one
+     * walk checks and finds it. */
+    if ((uaddr & (PAGE_SIZE - 1)) + len <= PAGE_SIZE && d->kind == DOMAIN_USER &&
+        uaddr + len <= USER_SPACE_TOP) {
+        uint64_t pa = user_translate(d, uaddr, to_user);
+        if (!pa)
+            return -EFAULT;
+        if (to_user)
+            memcpy(phys_to_virt(pa), kbuf, len);
+        else
+            memcpy(kbuf, phys_to_virt(pa), len);
+        return 0;
+    }
     if (!user_range_ok(d, uaddr, len, to_user))
         return -EFAULT;
     while (len) {

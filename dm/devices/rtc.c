@@ -361,10 +361,10 @@ void rtc_update(struct rtc *r, uint64_t now)
 
 uint64_t rtc_next_event_ns(const struct rtc *r)
 {
-    uint8_t b = r->cmos[RTC_REG_B];
-    uint64_t next = 0;
     if (r->irq)
         return 0;       /* nothing changes until the guest reads C */
+    uint8_t b = r->cmos[RTC_REG_B];
+    uint64_t next = 0;
     uint32_t period = rtc_period(r);
     if ((b & RTC_B_PIE) && period) {
         uint64_t k = rtc_ns_to_clocks(r->sync_ns) / period + 1;

@@ -72,6 +72,12 @@ void vpic_set_irq(struct vpic *p, unsigned int irq, int level);
 /* The vector an INTA cycle would return now, or -1 when the master's
  * INT output is low. Changes nothing. */
 int vpic_pending_vector(const struct vpic *p);
+/* The cheap test before it, on every VM entry: with no request latched
+ * in either chip, nothing can be pending. */
+static inline bool vpic_any_request(const struct vpic *p)
+{
+    return p->chip[VPIC_MASTER].irr | p->chip[VPIC_SLAVE].irr;
+}
 
 /* The INTA cycle: returns the vector and moves the request from IRR to
  * ISR (or not, in automatic EOI mode); -1, changing nothing, when the
