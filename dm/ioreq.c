@@ -53,11 +53,10 @@ static enum dm_space space_of(uint8_t type)
 
 /* ---- the buffered ring ---- */
 
-void dm_server_drain(struct dm_server *s)
+/* Take what the ring holds now; how many slots that was. */
+static uint32_t drain_once(struct dm_server *s)
 {
     struct tern_buf_ioreq_page *b = s->buf;
-    if (!b)
-        return;
     uint64_t ptrs = __atomic_load_n(&b->pointers, __ATOMIC_ACQUIRE);
     uint32_t rp = (uint32_t)ptrs, wp = (uint32_t)(ptrs >> 32);
     uint32_t n = wp - rp;
@@ -82,6 +81,17 @@ void dm_server_drain(struct dm_server *s)
     }
     if (n)
         __atomic_fetch_add(&b->read_pointer, n, __ATOMIC_RELEASE);
+    return n;
+}
+
+/* Until the ring is seen empty: Tern signals the buffered port only
+ * when the ring stops being empty, so writes that arrive while we drain
+ * (another CPU, one day) are ours to take now. */
+void dm_server_drain(struct dm_server *s)
+{
+    if (s->buf)
+        while (drain_once(s))
+            ;
 }
 
 static void dm_server_buf_event(evtchn_port_t port, void *arg)

@@ -35,6 +35,24 @@ static uint64_t user_translate(const struct domain *d, uint64_t va, bool write)
     return 0;
 }
 
+/* user_translate() through a one-entry cache: a DM makes the same
+ * hypercalls with the same argument structs over and over. The cache is
+ * dropped by kernel/user.c whenever a page is unmapped (user_map only
+ * adds pages), so it never names a page that is gone. */
+static uint64_t user_translate_cached(struct domain *d, uint64_t va, bool write)
+{
+    uint64_t page = ALIGN_DOWN(va, PAGE_SIZE);
+    if (page && page == d->uaccess_va && (!write || d->uaccess_writable))
+        return d->uaccess_pa | (va & (PAGE_SIZE - 1));
+    uint64_t pa = user_translate(d, va, write);
+    if (pa) {
+        d->uaccess_va = page;
+        d->uaccess_pa = ALIGN_DOWN(pa, PAGE_SIZE);
+        d->uaccess_writable = write || user_translate(d, va, true);
+    }
+    return pa;
+}
+
 /* Check the whole range first, so a failed copy copies nothing. */
 static bool user_range_ok(const struct domain *d, uint64_t uaddr, size_t len,
                           bool write)
@@ -57,7 +75,7 @@ static int user_copy(struct domain *d, uint64_t uaddr, void *kbuf, size_t len,
      * walk checks and finds it. */
     if ((uaddr & (PAGE_SIZE - 1)) + len <= PAGE_SIZE && d->kind == DOMAIN_USER &&
         uaddr + len <= USER_SPACE_TOP) {
-        uint64_t pa = user_translate(d, uaddr, to_user);
+        uint64_t pa = user_translate_cached(d, uaddr, to_user);
         if (!pa)
             return -EFAULT;
         if (to_user)

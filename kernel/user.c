@@ -185,6 +185,7 @@ void user_unmap_foreign(struct domain *d, uint64_t va, size_t npages)
         uint64_t *leaf = user_leaf(d, va);
         if (leaf && (*leaf & (PTE_P | PTE_FOREIGN)) == (PTE_P | PTE_FOREIGN)) {
             *leaf = 0;
+            d->uaccess_va = 0;      /* kernel/uaccess.c's cache */
             if (read_cr3() == d->user_cr3)
                 invlpg(va);
         }
@@ -205,6 +206,7 @@ void user_space_destroy(struct domain *d)
     }
     page_free(pml4);
     d->user_cr3 = 0;
+    d->uaccess_va = 0;
 }
 
 /* ---- loading ---- */

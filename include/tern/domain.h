@@ -106,6 +106,10 @@ struct domain {
     /* Ring-3 domains: the address space (kernel/user.c) and the
      * domains this one may control (role=dm target=...). */
     uint64_t user_cr3;
+    /* kernel/uaccess.c's last translation (page-aligned; va 0: none),
+     * forgotten whenever Tern unmaps anything from this space. */
+    uint64_t uaccess_va, uaccess_pa;
+    bool uaccess_writable;
     unsigned int nr_targets;
     unsigned int targets[4];
 
@@ -124,6 +128,7 @@ struct domain {
      * held by device models that are not ready yet. */
     struct ioreq_server *ioreq_servers[TERN_MAX_IOREQ_SERVERS];
     uint64_t ioreq_created;
+    uint64_t ioreq_gen;     /* bumped by every change to the servers */
     uint32_t pci_cf8;
     struct vpic *vpic;
     unsigned int pause_count;

@@ -236,6 +236,13 @@ struct ioreq_vcpu {
     uint64_t sent_ns;
     unsigned int nr_done, replayed;
     struct tern_ioreq done[IOREQ_DONE_MAX];
+    /* The last routing decision (a device's register is accessed again
+     * and again), valid while its domain's ioreq_gen is 'gen'. */
+    uint64_t gen, hit_addr;
+    uint32_t hit_size;
+    uint8_t hit_type;
+    bool hit_buffered;              /* a write there may be posted */
+    struct ioreq_server *hit;
 };
 
 /* In a done[] entry's pad0, and in req->pad0 after ioreq_send(): the

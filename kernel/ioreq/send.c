@@ -108,7 +108,9 @@ void ioreq_commit(struct vcpu *v)
 static bool post(struct vcpu *v, struct ioreq_server *s, struct tern_ioreq *req)
 {
     struct domain *d = v->domain;
-    int rc = ioreq_buf_push(s->buf, req);
+    struct tern_buf_ioreq_page *b = s->buf;
+    bool was_empty = b->read_pointer == b->write_pointer;
+    int rc = ioreq_buf_push(b, req);
 
     if (rc == -TERN_EIO) {
         domain_crash(d, "device model %s broke the counters of server %u's "
@@ -117,7 +119,7 @@ static bool post(struct vcpu *v, struct ioreq_server *s, struct tern_ioreq *req)
         return true;            /* the caller sees the domain dead */
     }
     if (rc)
-        return false;           /* full: the synchronous path takes it */
+        return false;           /* full, or not postable: synchronous */
     s->posted++;
     if (tracing())
         pr_info("ioreq: %lu ns %s/%u: posted %s write %#lx size %u = %#lx "
@@ -126,16 +128,20 @@ static bool post(struct vcpu *v, struct ioreq_server *s, struct tern_ioreq *req)
                 s->dm->name, ioreq_buf_used(s->buf->read_pointer,
                                             s->buf->write_pointer));
     record_done(v, req, req->data, 0);
-    evtchn_send(d, s->buf_port);
+    /* The DM drains until it finds the ring empty (dm/ioreq.c), so it
+     * needs telling only when the ring stops being empty. */
+    if (was_empty)
+        evtchn_send(d, s->buf_port);
     return true;
 }
 
+/* Is the access in a range the server asked to have posted? (Whether
+ * this access can be posted, a single write, ioreq_buf_push() checks.) */
 static bool buffered(const struct ioreq_server *s, const struct tern_ioreq *req)
 {
     unsigned int t = req->type == TERN_IOREQ_TYPE_PIO ? TERN_DMOP_IO_RANGE_PORT
                                                       : TERN_DMOP_IO_RANGE_MEMORY;
     return s->buf && req->type != TERN_IOREQ_TYPE_PCI_CONFIG &&
-           ioreq_buf_can_buffer(req) &&
            ioreq_rangeset_contains(&s->buffered[t], req->addr,
                                    req->addr + req->size - 1);
 }
@@ -202,11 +208,22 @@ enum ioreq_result ioreq_send(struct vcpu *v, struct tern_ioreq *req)
          * instruction (a DM can write it). Start the instruction afresh. */
         ioreq_commit(v);
     }
-    struct ioreq_server *s = ioreq_range_select(d->ioreq_servers,
-                                                TERN_MAX_IOREQ_SERVERS, req);
+    struct ioreq_server *s;
+    if (io->gen == d->ioreq_gen && io->hit_addr == req->addr &&
+        io->hit_size == req->size && io->hit_type == req->type) {
+        s = io->hit;
+    } else {
+        s = ioreq_range_select(d->ioreq_servers, TERN_MAX_IOREQ_SERVERS, req);
+        io->gen = d->ioreq_gen;
+        io->hit_addr = req->addr;
+        io->hit_size = req->size;
+        io->hit_type = req->type;
+        io->hit = s;
+        io->hit_buffered = s && buffered(s, req);
+    }
     if (!s)
         return IOREQ_UNCLAIMED;
-    if (!is_read(req) && buffered(s, req) && post(v, s, req))
+    if (!is_read(req) && io->hit_buffered && post(v, s, req))
         return domain_is_alive(d) ? IOREQ_HANDLED : IOREQ_BLOCKED;
     return send_sync(v, s, req);
 }

@@ -137,6 +137,7 @@ int ioreq_server_create(struct domain *dm, struct domain *d, bool buffered,
     }
     s->created = ++d->ioreq_created;
     d->ioreq_servers[free_id] = s;
+    d->ioreq_gen++;
     *id = free_id;
     return 0;
 
@@ -189,6 +190,7 @@ int ioreq_server_map_range(struct domain *dm, struct domain *d,
         return -TERN_EINVAL;
 
     struct ioreq_rangeset *set = &s->ranges[r->type];
+    d->ioreq_gen++;         /* routing may change: forget cached choices */
     if (!map) {
         rc = ioreq_rangeset_remove(set, r->start, r->end);
         /* A buffered range loses its posting wholly (dm_op.h). */
@@ -215,8 +217,10 @@ int ioreq_server_set_state(struct domain *dm, struct domain *d,
 {
     struct ioreq_server *s;
     int rc = server_get(dm, d, id, &s);
-    if (rc == 0)
+    if (rc == 0) {
         s->enabled = enabled;
+        d->ioreq_gen++;
+    }
     return rc;
 }
 
@@ -229,6 +233,7 @@ static void server_destroy(struct ioreq_server *s)
     s->enabled = false;
     ioreq_abort_waiters(s);
     d->ioreq_servers[s->id] = NULL;
+    d->ioreq_gen++;
     server_close_ports(s);
     if (!domain_is_alive(d) && domain_is_alive(s->dm)) {
         /* The guest ended under a DM that may be using the pages right

@@ -61,7 +61,7 @@ ioreq_suite() {
     # Every device of the PC platform and the test device, from 32-bit
     # protected mode: the VGA row and the UART line are printed by the
     # DM on the guest's behalf.
-    ioreq_case ioreq "$emu" 76 \
+    ioreq_case ioreq "$emu" 83 \
         "[ioreq] vga: row 00: HELLO VGA" "[ioreq] uart: hello from COM1" \
         "[ioreq] TEST ioreq-bufcheck-count: PASS" \
         "[ioreq] TEST ioreq-pit-irq0: PASS" \
@@ -72,7 +72,7 @@ ioreq_suite() {
 
     # Long mode: 8-byte MMIO, and 8-byte posted writes (two ring slots
     # each) mixed with narrower ones.
-    ioreq_case ioreq64 "$emu" 0 \
+    ioreq_case ioreq64 "$emu" 17 \
         "[ioreq64] TEST ioreq64-bufcheck64-count: PASS" \
         -- "$GUESTS_DIR/ioreq64.bin" "name=ioreq64 role=guest kind=multiboot mem=16M" \
            "$DM_DIR/dm.elf" "name=dm role=dm target=ioreq64 testdev=on"
