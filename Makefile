@@ -66,15 +66,21 @@ $(BUILD)/tern.elf: $(KERNEL_OBJS) link.ld tools/gensyms.sh
 	    { echo "link: text moved between passes; symbols would lie" >&2; exit 1; }
 
 iso: $(BUILD)/tern.iso
+# The device model (dm/Makefile builds it and the ring-3 test programs).
+.PHONY: $(BUILD)/dm/dm.elf
+$(BUILD)/dm/dm.elf: | $(DEPS_STAMP)
+	@$(MAKE) -s -f dm/Makefile $@
 # The demo image: Tern with one small guest (tests/guests/hello.asm) that
-# says hello and ends itself, so `make run` shows a guest running.
+# says hello through the UART of its ring-3 device model (dm/) and ends
+# itself, so `make run` shows a guest and its DM at work.
 DEMO_GUEST := $(BUILD)/guests/hello.bin
 $(DEMO_GUEST): tests/guests/hello.asm $(wildcard tests/guests/*.inc) | $(DEPS_STAMP)
 	@$(MAKE) -s -f tests/guests/Makefile $@
 
-$(BUILD)/tern.iso: $(BUILD)/tern.elf $(DEMO_GUEST) tools/mkiso.sh
+$(BUILD)/tern.iso: $(BUILD)/tern.elf $(DEMO_GUEST) $(BUILD)/dm/dm.elf tools/mkiso.sh
 	@echo "  ISO     $@"
-	@bash tools/mkiso.sh $@ $< "$(CMDLINE)" $(DEMO_GUEST) "name=hello role=guest kind=flat"
+	@bash tools/mkiso.sh $@ $< "$(CMDLINE)" $(DEMO_GUEST) "name=hello role=guest kind=flat" \
+	    $(BUILD)/dm/dm.elf "name=dm role=dm target=hello"
 
 # `make usb`: a GPT disk image to write to a USB stick (docs/usb.md). UEFI
 # boots the GNU-EFI loader (GRUB is its menu's entry 2); BIOS boots GRUB.

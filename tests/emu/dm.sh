@@ -85,6 +85,14 @@ dm_suite() {
         "[startinfo] TEST startinfo-targets: PASS" \
         -- "$GUESTS_DIR/cpuid.bin" "name=cpuid role=guest kind=flat testdev=on" \
            "$t/startinfo.elf" "name=startinfo role=dm target=cpuid"
+    # The `make run` demo: the real-mode hello guest writes its greeting
+    # to the DM's COM1 UART (polling LSR), which prints it as the guest's.
+    emu_case dm-demo "$emu" "onpanic=shutdown" 0 \
+        "[hello] Hello from a guest in real mode, through the DM's UART! The hypervisor calls itself TernTernTern" \
+        "[hello] TEST hello-tern: PASS" "domain hello: shut down, status 0" \
+        "[dm] dm: guest ended: " "domain dm: shut down, status 0" "!FAIL" \
+        -- "$GUESTS_DIR/hello.bin" "name=hello role=guest kind=flat" \
+           "$DM_DIR/dm.elf" "name=dm role=dm target=hello"
     emu_case dm-skeleton "$emu" "onpanic=shutdown" 0 \
         "[dm] dm: dm serving domain 0" "[dm] dm: guest ended" \
         "domain hlt_irq: shut down, status 0" "domain dm: shut down, status 0" \
