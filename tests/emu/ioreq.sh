@@ -20,13 +20,20 @@ DM_DIR=${DM_DIR:-build/dm}
 GUESTS_DIR=${GUESTS_DIR:-build/guests}
 
 # ioreq_case NAME EMU COUNT [MARKER...] [-- MODULE ARGS...]: boot Tern
-# (onpanic=shutdown) with the modules; the guest NAME ran COUNT checks,
-# none failed, nothing printed FAIL, every MARKER was printed, and the
-# guest, its DM (named dm) and Tern ended with status 0.
+# (onpanic=shutdown) with the modules; passes when every MARKER was
+# printed, the guest NAME ran COUNT checks with none failed, no line
+# says FAIL, and the guest, its DM (named dm) and Tern ended with
+# status 0. The markers come first, so a failure names the first one
+# missing.
 ioreq_case() {
     local name=$1 emu=$2 count=$3
     shift 3
-    emu_case "ioreq-$name" "$emu" "onpanic=shutdown" 0 \
+    local markers=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        markers+=("$1")
+        shift
+    done
+    emu_case "ioreq-$name" "$emu" "onpanic=shutdown" 0 "${markers[@]}" \
         "[$name] done: $count checks, 0 failed" \
         "domain $name: shut down, status 0" \
         "[dm] dm: guest ended" "domain dm: shut down, status 0" \
@@ -62,10 +69,12 @@ ioreq_suite() {
     # protected mode: the VGA row and the UART line are printed by the
     # DM on the guest's behalf.
     ioreq_case ioreq "$emu" 83 \
-        "[ioreq] vga: row 00: HELLO VGA" "[ioreq] uart: hello from COM1" \
         "[ioreq] TEST ioreq-bufcheck-count: PASS" \
+        "[ioreq] TEST ioreq-bufcheck-port-count: PASS" \
+        "[ioreq] vga: row 00: HELLO VGA" "[ioreq] uart: hello from COM1" \
         "[ioreq] TEST ioreq-pit-irq0: PASS" \
         "[ioreq] TEST ioreq-uart-thre-irq: PASS" \
+        "[ioreq] TEST ioreq-mmio-rep-movsd-to: PASS" \
         -- "$GUESTS_DIR/ioreq.bin" \
               "name=ioreq role=guest kind=multiboot mem=16M testdev=on" \
            "$DM_DIR/dm.elf" "name=dm role=dm target=ioreq testdev=on"
@@ -73,7 +82,9 @@ ioreq_suite() {
     # Long mode: 8-byte MMIO, and 8-byte posted writes (two ring slots
     # each) mixed with narrower ones.
     ioreq_case ioreq64 "$emu" 17 \
+        "[ioreq64] TEST ioreq64-mmio64: PASS" \
         "[ioreq64] TEST ioreq64-bufcheck64-count: PASS" \
+        "[ioreq64] TEST ioreq64-bufcheck-mixed-count: PASS" \
         -- "$GUESTS_DIR/ioreq64.bin" "name=ioreq64 role=guest kind=multiboot mem=16M" \
            "$DM_DIR/dm.elf" "name=dm role=dm target=ioreq64 testdev=on"
 
@@ -108,7 +119,7 @@ ioreq_suite() {
         "[dm] dm: fault=die on request 1 (read 0x700)" \
         "domain dm: crashed: #PF" "completes without a device" \
         "[hostile] TEST dm-gone: PASS" "[hostile] done: 1 checks, 0 failed" \
-        "domain hostile: shut down, status 0" "!FAIL" \
+        "domain hostile: shut down, status 0" "!dm: guest ended" "!FAIL" \
         -- "$GUESTS_DIR/hostile.bin" "name=hostile role=guest kind=multiboot mem=16M" \
            "$DM_DIR/dm.elf" "name=dm role=dm target=hostile testdev=on fault=die fault_after=1"
     emu_case ioreq-hostile-destroy "$emu" "onpanic=shutdown" 0 \

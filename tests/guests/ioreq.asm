@@ -88,7 +88,7 @@ TD_BC_ERRORS    equ 0x714
 TD_BC_PORT      equ 0x720               ; bufcheck's port window
 TD_MMIO         equ 0xfe000000
 TD_BUFCHECK     equ 0xd0000
-BUFCHECK_N      equ 5120            ; ten times the 511-slot ring, and more
+BUFCHECK_N      equ 5120                ; over ten times the 511-slot ring
 
 DM_UNCLAIMED_PORT equ 0x7f0
 DM_UNCLAIMED_MMIO equ 0xfd000000

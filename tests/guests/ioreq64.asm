@@ -50,8 +50,8 @@ TD_BC_COUNT     equ 0x710
 TD_BC_ERRORS    equ 0x714
 TD_MMIO         equ 0xfe000000
 TD_BUFCHECK     equ 0xd0000
-BUFCHECK64_N    equ 2600
-BUFCHECK_MIXED_N equ 2048            ; 512 rounds
+BUFCHECK64_N    equ 2600                ; 5200 slots: over ten rings
+BUFCHECK_MIXED_N equ 2048               ; 512 rounds of four
 
 section .text
         MB1_HEADER start
