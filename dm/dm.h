@@ -54,6 +54,8 @@ int dm_server_create(struct dm_server *s, domid_t target, struct dm_bus *bus,
 int dm_server_claim(struct dm_server *s, enum dm_space space, uint64_t first,
                     uint64_t last, bool buffered);
 int dm_server_enable(struct dm_server *s);
+/* fault=unsolicited: break the protocol before the guest runs. */
+void dm_server_inject_early(struct dm_server *s);
 /* Take every posted write out of the ring, in order. */
 void dm_server_drain(struct dm_server *s);
 

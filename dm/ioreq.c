@@ -182,7 +182,7 @@ static bool inject_fault(struct dm_server *s, struct tern_ioreq *r,
         return true;
     }
     case DM_FAULT_UNSOLICITED:
-        return false;       /* answered below, then the extra answer */
+        return false;       /* dm_server_inject_early() did it */
     default:
         return false;
     }
@@ -205,11 +205,19 @@ static void serve_slot(struct dm_server *s, unsigned int vcpu)
     do_access(s, r);
     set_state(r, TERN_STATE_IORESP_READY);
     tern_evtchn_send(port);
-    if (s->fault == DM_FAULT_UNSOLICITED && s->handled == s->fault_after) {
-        /* Tern has taken the answer (the send ran it): answer again. */
-        set_state(r, TERN_STATE_IORESP_READY);
-        tern_evtchn_send(port);
-    }
+}
+
+void dm_server_inject_early(struct dm_server *s)
+{
+    if (s->fault != DM_FAULT_UNSOLICITED)
+        return;
+    /* The guest is still paused, so no request can be out: any answer
+     * now is one nobody asked for. (Later, a DM preempted between two
+     * stores could race the guest's next request and answer that one.) */
+    printf("dm: fault=unsolicited: answering vCPU 0's slot before the "
+           "guest runs\n");
+    set_state(&s->page->vcpu_ioreq[0], TERN_STATE_IORESP_READY);
+    tern_evtchn_send(s->port[0]);
 }
 
 static void dm_server_event(evtchn_port_t port, void *arg)

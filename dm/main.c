@@ -62,7 +62,7 @@ static uint64_t tick_ns;
 static bool running = true;
 
 /* The platform: what the devices see of the world, and the devices. */
-static struct dm_platform platform;
+static struct dm_platform platform, vga_platform;
 static struct dm_bus bus;
 static struct dm_server server;
 static struct uart16550 uart;
@@ -123,6 +123,15 @@ static void pf_shutdown(void *ctx, int status)
     int rc = tern_dm_remote_shutdown(guest, (unsigned int)status & 0xff);
     if (rc)
         printf("dm: remote_shutdown: %s\n", tern_errname(rc));
+}
+
+/* The VGA renderer's rows are the DM's own lines ("[dm] vga: row ..."),
+ * not the guest's console: a row must not land in the middle of a line
+ * the guest is writing to its UART or port 0xe9. */
+static void pf_dm_console_write(void *ctx, const char *s, size_t len)
+{
+    (void)ctx;
+    tern_console_write(s, MIN(len, (size_t)TERN_CONSOLE_WRITE_MAX));
 }
 
 static uint64_t pf_now_ns(void *ctx)
@@ -186,7 +195,9 @@ static void dm_devices_pc(const char *cmdline)
     add(DM_SPACE_PCI, TERN_DMOP_PCI_SBDF(0, 0, 0, 0),
         TERN_DMOP_PCI_SBDF(0, 0, 0, 0), &pci_config_ops, &pci_host,
         "pci-host");
-    vga_init(&vga, &platform);
+    vga_platform = platform;
+    vga_platform.console_write = pf_dm_console_write;
+    vga_init(&vga, &vga_platform);
     add(DM_SPACE_MMIO, VGA_TEXT_FIRST, VGA_TEXT_LAST, &vga_ops, &vga, "vga");
 }
 
@@ -254,6 +265,19 @@ static bool guest_alive(void)
            info.state < TERN_DOMSTATE_SHUTDOWN;
 }
 
+/* What was typed on Tern's console goes to the UART's receiver, as much
+ * as its FIFO takes (the rest waits in Tern for the next tick). */
+static void dm_console_input(void)
+{
+    char buf[UART16550_FIFO_SIZE];
+    unsigned int room = uart16550_rx_space(&uart);
+    if (!room)
+        return;
+    int n = tern_dm_console_read(guest, buf, MIN(room, (unsigned int)sizeof(buf)));
+    if (n > 0)
+        uart16550_receive(&uart, buf, (size_t)n);
+}
+
 /* The next deadline: the next tick, or a device's interrupt before it. */
 static void dm_timer_arm(void)
 {
@@ -279,6 +303,7 @@ static void dm_tick(evtchn_port_t port, void *arg)
         pit_update(&pit, now);
         rtc_update(&rtc, now);
         vga_flush(&vga);
+        dm_console_input();
     }
     if (!guest_alive()) {
         running = false;
@@ -375,6 +400,7 @@ int main(const struct tern_start_info *si)
     guest = self.targets[0];
     dm_setup(si->cmdline);
     dm_timer_init();
+    dm_server_inject_early(&server);
     rc = tern_dm_unpause(guest);
     if (rc)
         die("dm: unpause: %s", tern_errname(rc));

@@ -7,6 +7,11 @@
  * a "[seconds.micros]" stamp once the TSC is calibrated. panic() bypasses
  * the lock with console_write_unlocked(): a CPU that died holding it must
  * still be able to say why.
+ *
+ * Input: console_poll_input(), from the timer tick, moves what COM1 has
+ * received into a small ring (Tern takes no UART interrupts); a device
+ * model takes it with console_read() (TERN_DMOP_console_read) and feeds
+ * its guest's emulated UART.
  */
 #include <tern/console.h>
 #include <tern/fbcon.h>
@@ -28,6 +33,8 @@
 #define LCR_8N1         0x03
 #define LCR_DLAB        0x80
 #define LSR_THRE        0x20    /* transmit holding register empty */
+#define LSR_DR          0x01    /* data ready */
+#define UART_RBR        0       /* receive buffer (read) */
 #define MCR_DTR_RTS     0x03
 #define MCR_LOOP        0x10
 #define DEBUG_PORT_E9   0xe9
@@ -37,6 +44,32 @@ static struct spinlock console_lock = SPINLOCK_INIT;
 static unsigned int console_sinks = CONSOLE_SERIAL | CONSOLE_E9;
 static bool serial_present;
 static int loglevel = LOG_INFO;
+
+/* Received bytes: written by the timer interrupt, read by hypercalls
+ * with interrupts off; one CPU, so the two never overlap. */
+static char input[256];
+static unsigned int input_head, input_len;
+
+void console_poll_input(void)
+{
+    if (!serial_present || !(console_sinks & CONSOLE_SERIAL))
+        return;
+    for (int i = 0; i < 16 && (inb(COM1 + UART_LSR) & LSR_DR); i++) {
+        char c = (char)inb(COM1 + UART_RBR);
+        if (input_len < sizeof(input))
+            input[(input_head + input_len++) % sizeof(input)] = c;
+    }
+}
+
+size_t console_read(char *buf, size_t len)
+{
+    size_t n = 0;
+    for (; n < len && input_len; n++, input_len--) {
+        buf[n] = input[input_head];
+        input_head = (input_head + 1) % sizeof(input);
+    }
+    return n;
+}
 
 /*
  * A 16550 is there if its scratch register keeps a value and, in loopback

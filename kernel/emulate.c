@@ -447,6 +447,8 @@ static int exec_string(const struct emu *e)
         count--;
         if (rep)
             reg_write(e->regs, DECODE_GPR_RCX, false, insn->addrsize, count);
+        if (e->ops->string_step_done)
+            e->ops->string_step_done(e->ctx);
     }
     return count != 0;
 }

@@ -328,7 +328,15 @@ static int mmio_write(void *ctx, uint64_t gla, unsigned int size, uint64_t val)
     return mmio_mem(ctx, gla, size, &val, true);
 }
 
-static const struct emulate_ops mmio_ops = { mmio_read, mmio_write };
+/* A string element's accesses are done and in the registers: the replay
+ * of this instruction starts from the next element (kernel/ioreq/send.c). */
+static void mmio_string_step_done(void *ctx)
+{
+    ioreq_commit(ctx);
+}
+
+static const struct emulate_ops mmio_ops = { mmio_read, mmio_write,
+                                             mmio_string_step_done };
 
 static enum decode_mode guest_mode(struct vcpu *v, struct hvm_segment *cs)
 {
@@ -436,8 +444,14 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
     rc = emulate_insn(&insn, mode, &r, &mmio_ops, v);
     if (rc == -EFAULT)
         return EXIT_RESUME;     /* a #PF or #GP is on its way to the guest */
-    if (rc == -EAGAIN)
+    if (rc == -EAGAIN) {
+        /* A device model has an access. The registers show the elements
+         * of a REP string instruction done so far (an unfinished
+         * instruction leaves them unchanged): keep those, then wait. */
+        memcpy(v->regs.gpr, r.gpr, sizeof(r.gpr));
+        v->regs.rflags = r.rflags;
         return domain_is_alive(d) ? EXIT_RETRY : EXIT_YIELD;
+    }
     if (rc) {
         domain_crash(d, "cannot emulate the instruction touching MMIO %#lx "
                      "at RIP %#lx (error %d)", e->mmio.gpa, v->regs.rip, rc);

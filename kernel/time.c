@@ -78,6 +78,7 @@ static void timer_tick(struct cpu_regs *regs)
 {
     (void)regs;
     this_cpu()->ticks++;
+    console_poll_input();
     apic_eoi();
 }
 

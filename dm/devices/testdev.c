@@ -9,7 +9,7 @@
  *
  *   PORT [0x700, 0x71f]            testdev_port_ops
  *   MMIO [0xfe000000, 0xfe000fff]  testdev_mmio_ops
- *   MMIO [0xd0000, 0xd0fff]        testdev_bufcheck_ops
+ *   MMIO [0xa0000, 0xa0fff]        testdev_bufcheck_ops
  *
  * All values are little endian: byte i of an access is bits 8i+7..8i.
  *
@@ -44,8 +44,10 @@
  *   access of 1, 2, 4 or 8 bytes at any address in it reads or writes
  *   those bytes.
  *
- * MMIO 0xd0000-0xd0fff, "bufcheck": below 1 MiB so that Tern may post
- *   writes to it through the buffered ioreq ring without waiting. Every
+ * MMIO 0xa0000-0xa0fff, "bufcheck": below 1 MiB so that Tern may post
+ *   writes to it through the buffered ioreq ring without waiting, and
+ *   inside the legacy VGA window (its graphics part, unused in text
+ *   mode), which is not guest RAM: the rest of the first MiB is. Every
  *   write of value v and size s, at any address in it, is checked
  *   against a count of the writes so far: if v differs from the count
  *   cut to s bytes, errors goes up by one (and the first such write's
@@ -203,7 +205,7 @@ const struct dm_device_ops testdev_mmio_ops = {
     .write = testdev_mmio_write,
 };
 
-/* ---- bufcheck, MMIO 0xd0000-0xd0fff ---- */
+/* ---- bufcheck, MMIO 0xa0000-0xa0fff ---- */
 
 static uint64_t testdev_bufcheck_read(void *dev, uint64_t offset,
                                       unsigned int size)

@@ -6,7 +6,7 @@
  * 'dev':
  *   PORT [0x700, 0x71f]            testdev_port_ops
  *   MMIO [0xfe000000, 0xfe000fff]  testdev_mmio_ops      (mmio scratch)
- *   MMIO [0xd0000, 0xd0fff]        testdev_bufcheck_ops  (bufcheck)
+ *   MMIO [0xa0000, 0xa0fff]        testdev_bufcheck_ops  (bufcheck)
  *
  * The struct is about 70 KiB (it holds the FIFO): give it static
  * storage, not a place on the stack.
@@ -20,8 +20,8 @@
 #define TESTDEV_PORT_LAST       0x71f
 #define TESTDEV_MMIO_FIRST      0xfe000000ull
 #define TESTDEV_MMIO_LAST       0xfe000fffull
-#define TESTDEV_BUFCHECK_FIRST  0xd0000ull
-#define TESTDEV_BUFCHECK_LAST   0xd0fffull
+#define TESTDEV_BUFCHECK_FIRST  0xa0000ull
+#define TESTDEV_BUFCHECK_LAST   0xa0fffull
 /* bufcheck's port window: the same ops at ports 0x720-0x727 (offsets
  * 0-7), also posted through the buffered ring, so a posted write can be
  * timed without the cost of decoding an MMIO instruction (make bench). */

@@ -101,6 +101,8 @@ int tern_dm_remote_shutdown(domid_t d, unsigned int status);
 int tern_dm_map_guest_ram(domid_t d, uint64_t *va, uint64_t *size);
 int tern_dm_unpause(domid_t d);
 int tern_dm_guest_console_write(domid_t d, const char *buf, size_t len);
+/* Up to len bytes typed on Tern's console: how many, or a TERN_E*. */
+int tern_dm_console_read(domid_t d, char *buf, size_t len);
 
 /* ---- start-info and shared-info ---- */
 

@@ -128,3 +128,12 @@ int tern_dm_guest_console_write(domid_t d, const char *buf, size_t len)
     op.u.guest_console_write.len = (uint32_t)len;
     return tern_dm_op(d, &op);
 }
+
+int tern_dm_console_read(domid_t d, char *buf, size_t len)
+{
+    struct tern_dm_op op = new_op(TERN_DMOP_console_read);
+    op.u.console_read.buf = (uint64_t)buf;
+    op.u.console_read.len = (uint32_t)len;
+    int rc = tern_dm_op(d, &op);
+    return rc ? rc : (int)op.u.console_read.len;
+}

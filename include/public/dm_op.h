@@ -282,6 +282,22 @@ struct tern_dmop_guest_console_write {
     uint32_t pad;
 };
 
+/*
+ * TERN_DMOP_console_read: take what was typed on Tern's serial console
+ * (COM1), for the target's emulated console device. Tern keeps up to
+ * 256 bytes; each byte goes to the one DM that reads it first.
+ *   IN  buf   where to put the bytes, in the caller's memory
+ *   IN  len   room there, at most TERN_CONSOLE_WRITE_MAX
+ *   OUT len   bytes taken (0: none waiting)
+ *   Errors: -TERN_E2BIG (len too long), -TERN_EFAULT (buf not writable).
+ */
+#define TERN_DMOP_console_read                  67
+struct tern_dmop_console_read {
+    uint64_t buf;                       /* IN */
+    uint32_t len;                       /* IN, OUT */
+    uint32_t pad;
+};
+
 /* The argument of TERN_HC_dm_op: 32 bytes. */
 struct tern_dm_op {
     uint32_t op;                        /* IN: TERN_DMOP_* */
@@ -296,6 +312,7 @@ struct tern_dm_op {
         struct tern_dmop_remote_shutdown remote_shutdown;
         struct tern_dmop_map_guest_ram map_guest_ram;
         struct tern_dmop_guest_console_write guest_console_write;
+        struct tern_dmop_console_read console_read;
     } u;
 };
 

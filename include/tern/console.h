@@ -28,6 +28,10 @@ void console_set_sinks(unsigned int sinks);
 void console_set_loglevel(int level);
 int console_get_loglevel(void);
 bool console_serial_present(void);
+/* Move bytes COM1 has received into the input ring (the timer tick). */
+void console_poll_input(void);
+/* Take up to 'len' received bytes; how many. */
+size_t console_read(char *buf, size_t len);
 
 void printk(int level, const char *fmt, ...) __printf(2, 3);
 /* Raw write to every sink, no lock and no prefix; for panic(). */

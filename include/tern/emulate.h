@@ -48,6 +48,11 @@ struct emulate_ops {
      * *val above 'size' bytes are ignored; 'val' has none. */
     int (*read)(void *ctx, uint64_t gla, unsigned int size, uint64_t *val);
     int (*write)(void *ctx, uint64_t gla, unsigned int size, uint64_t val);
+    /* Optional: one element of a string instruction (MOVS, STOS, LODS)
+     * is complete and its register updates are in 'regs'. A caller that
+     * replays the accesses of a stopped instruction forgets the finished
+     * element's here. */
+    void (*string_step_done)(void *ctx);
 };
 
 /*

@@ -55,6 +55,11 @@ static int dm_op_check(const struct tern_dm_op *op)
                -TERN_EINVAL : 0;
     case TERN_DMOP_remote_shutdown:
         return op->u.remote_shutdown.status > 255 ? -TERN_EINVAL : 0;
+    case TERN_DMOP_console_read:
+        if (op->u.console_read.pad)
+            return -TERN_EINVAL;
+        return op->u.console_read.len > TERN_CONSOLE_WRITE_MAX ?
+               -TERN_E2BIG : 0;
     case TERN_DMOP_guest_console_write:
         if (op->u.guest_console_write.pad)
             return -TERN_EINVAL;
@@ -121,6 +126,20 @@ static int guest_console_write(struct domain *dm, struct domain *d,
     return 0;
 }
 
+static int console_read_op(struct domain *dm, struct tern_dmop_console_read *r)
+{
+    char buf[TERN_CONSOLE_WRITE_MAX];
+    /* Check the buffer before taking bytes out of the ring (zeroes:
+     * never Tern's stack). */
+    memset(buf, 0, r->len);
+    if (r->len && copy_to_user(dm, r->buf, buf, r->len))
+        return -TERN_EFAULT;
+    size_t n = console_read(buf, r->len);
+    copy_to_user(dm, r->buf, buf, n);
+    r->len = (uint32_t)n;
+    return 0;
+}
+
 static int dm_op_act(struct domain *dm, struct domain *d, struct tern_dm_op *op)
 {
     switch (op->op) {
@@ -153,6 +172,8 @@ static int dm_op_act(struct domain *dm, struct domain *d, struct tern_dm_op *op)
         return unpause(dm, d);
     case TERN_DMOP_guest_console_write:
         return guest_console_write(dm, d, &op->u.guest_console_write);
+    case TERN_DMOP_console_read:
+        return console_read_op(dm, &op->u.console_read);
     }
     return -TERN_ENOSYS;
 }

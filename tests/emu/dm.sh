@@ -93,6 +93,20 @@ dm_suite() {
         "[dm] dm: guest ended: " "domain dm: shut down, status 0" "!FAIL" \
         -- "$GUESTS_DIR/hello.bin" "name=hello role=guest kind=flat" \
            "$DM_DIR/dm.elf" "name=dm role=dm target=hello"
+    # Typed on Tern's serial console, read by the DM, delivered by the
+    # guest's UART interrupt through the vPIC (QEMU: Bochs's serial port
+    # here is an output file).
+    if [ "$emu" = qemu ]; then
+        EMU_SERIAL_INPUT=$'tern\r' EMU_SERIAL_INPUT_AFTER="[uart] ready for input" \
+        emu_case dm-uart-input "$emu" "onpanic=shutdown" 0 \
+            "[uart] got: tern" "[uart] TEST uart-input-line: PASS" \
+            "[uart] TEST uart-input-irqs: PASS" "domain uart: shut down, status 0" \
+            "!FAIL" \
+            -- "$GUESTS_DIR/uart_input.bin" "name=uart role=guest kind=flat" \
+               "$DM_DIR/dm.elf" "name=dm role=dm target=uart"
+    else
+        echo "  NOTE  $emu/dm-uart-input not run: serial input is wired for QEMU only (Bochs's COM1 here is an output file)"
+    fi
     emu_case dm-skeleton "$emu" "onpanic=shutdown" 0 \
         "[dm] dm: dm serving domain 0" "[dm] dm: guest ended" \
         "domain hlt_irq: shut down, status 0" "domain dm: shut down, status 0" \

@@ -49,7 +49,7 @@ ioreq_hostile_crash() {
     local emu=$1 fault=$2 reason=$3
     shift 3
     emu_case "ioreq-hostile-$fault" "$emu" "onpanic=shutdown" 1 \
-        "[dm] dm: fault=$fault on request 1 (read 0x700)" \
+        "${DM_FAULT_MARKER:-[dm] dm: fault=$fault on request 1 (read 0x700)}" \
         "domain hostile: crashed: $reason" "$@" \
         "[dm] dm: guest ended" "domain dm: shut down, status 0" \
         "!TEST dm-" "!domain hostile: shut down" \
@@ -71,7 +71,7 @@ ioreq_suite() {
     ioreq_case ioreq "$emu" 83 \
         "[ioreq] TEST ioreq-bufcheck-count: PASS" \
         "[ioreq] TEST ioreq-bufcheck-port-count: PASS" \
-        "[ioreq] vga: row 00: HELLO VGA" "[ioreq] uart: hello from COM1" \
+        "[dm] vga: row 00: HELLO VGA" "[ioreq] uart: hello from COM1" \
         "[ioreq] TEST ioreq-pit-irq0: PASS" \
         "[ioreq] TEST ioreq-uart-thre-irq: PASS" \
         "[ioreq] TEST ioreq-mmio-rep-movsd-to: PASS" \
@@ -109,6 +109,9 @@ ioreq_suite() {
         "device model dm changed the size of the request it answered"
     ioreq_hostile_crash "$emu" wrongport "device model dm signalled port" \
         "server 0's buffered-ring port, which only Tern signals"
+    # (An answer in an idle slot is injected before the guest first runs:
+    # later, a preempted DM could race the guest's next request.)
+    DM_FAULT_MARKER="[dm] dm: fault=unsolicited: answering vCPU 0's slot before the guest runs" \
     ioreq_hostile_crash "$emu" unsolicited \
         "device model answered an ioreq slot with no request"
 

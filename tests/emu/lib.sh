@@ -33,6 +33,11 @@
 #               be on the screen, read back with Tern's own font by
 #               $EMU_SCREEN_TEXT (built by tests/emu/usb.sh)
 #
+# Serial input (qemu only): with EMU_SERIAL_INPUT="text" and
+# EMU_SERIAL_INPUT_AFTER="marker" set for a case, the serial port is a
+# pair of FIFOs (-serial pipe:DIR/ser), and once the marker is in the log
+# the text is written to the serial line, as if typed.
+#
 # Results go to $TEST_RESULTS, one "PASS name" or "FAIL name" a line.
 # Cases run $TEST_JOBS at a time (default: one per CPU); emu_wait waits
 # for the last of them. Each case prints its report in one piece.
@@ -67,9 +72,16 @@ emu_start() {
                 fw=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
                     -drive "if=pflash,format=raw,file=$dir/vars.fd")
             fi
+            local serial=(-serial "file:$log")
+            if [ -n "${EMU_SERIAL_INPUT:-}" ]; then
+                # QEMU writes DIR/ser.out and reads DIR/ser.in.
+                mkfifo "$dir/ser.in" "$dir/ser.out"
+                serial=(-serial "pipe:$dir/ser")
+                ( cat "$dir/ser.out" > "$log" ) &
+            fi
             ( qemu-system-x86_64 -machine q35 -cpu qemu64,+svm,+npt -m 256 \
                 "${fw[@]}" -cdrom "$iso" -display none -monitor none \
-                -serial "file:$log" -no-reboot "${dbg[@]}" \
+                "${serial[@]}" -no-reboot "${dbg[@]}" \
                 </dev/null >"$dir/emu.out" 2>&1
               echo $? > "$dir/rc" ) &
             ;;
@@ -129,9 +141,19 @@ emu_monitor() {
     exec {fd}>&-
 }
 
-# emu_poll EMU DIR LOG: called while a case runs; usb-grub answers the
-# loader's menu with "2" once it is shown.
+# emu_poll EMU DIR LOG: called while a case runs; types the serial input
+# once its marker is seen; usb-grub answers the loader's menu with "2"
+# once it is shown.
 emu_poll() {
+    if [ -n "${EMU_SERIAL_INPUT:-}" ] && [ -p "$2/ser.in" ] &&
+       [ ! -e "$2/input-sent" ] &&
+       grep -qF "$EMU_SERIAL_INPUT_AFTER" "$3" 2>/dev/null; then
+        local fd
+        exec {fd}<>"$2/ser.in"
+        printf '%s' "$EMU_SERIAL_INPUT" >&$fd
+        exec {fd}>&-
+        : > "$2/input-sent"
+    fi
     [ "$1" = usb-grub ] && [ ! -e "$2/key-sent" ] || return 0
     if grep -qF "Press 1 or 2" "$3" 2>/dev/null; then
         emu_monitor "$2" "sendkey 2"

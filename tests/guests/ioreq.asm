@@ -9,7 +9,7 @@
 ; 8-byte scratch register, 0x708 a byte FIFO, 0x70c its count, 0x710/
 ; 0x714 the bufcheck count and errors; MMIO 0xfe000000 4 KiB of scratch;
 ; bufcheck, which counts writes posted through the buffered ring, at MMIO
-; 0xd0000 and ports 0x720-0x727.
+; 0xa0000 and ports 0x720-0x727.
 ;
 ; Checks (all "ioreq-"):
 ;  port I/O on the scratch register
@@ -87,7 +87,7 @@ TD_BC_COUNT     equ 0x710
 TD_BC_ERRORS    equ 0x714
 TD_BC_PORT      equ 0x720               ; bufcheck's port window
 TD_MMIO         equ 0xfe000000
-TD_BUFCHECK     equ 0xd0000
+TD_BUFCHECK     equ 0xa0000
 BUFCHECK_N      equ 5120                ; over ten times the 511-slot ring
 
 DM_UNCLAIMED_PORT equ 0x7f0

@@ -6,7 +6,7 @@
 ; slots of the buffered ring each.
 ;
 ; Paging: the first 4 GiB 1:1 with 2 MiB pages (the DM's MMIO at
-; 0xfe000000 and the bufcheck window at 0xd0000 included).
+; 0xfe000000 and the bufcheck window at 0xa0000 included).
 ;
 ; Checks (all "ioreq64-"):
 ;   lma                     EFER.LMA is set
@@ -49,7 +49,7 @@ PT_END          equ PT_BASE + 0x6000
 TD_BC_COUNT     equ 0x710
 TD_BC_ERRORS    equ 0x714
 TD_MMIO         equ 0xfe000000
-TD_BUFCHECK     equ 0xd0000
+TD_BUFCHECK     equ 0xa0000
 BUFCHECK64_N    equ 2600                ; 5200 slots: over ten rings
 BUFCHECK_MIXED_N equ 2048               ; 512 rounds of four
 
