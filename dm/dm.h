@@ -42,6 +42,7 @@ struct dm_server {
     uint64_t handled, drained;          /* requests served, writes drained */
     enum dm_fault fault;
     uint64_t fault_after;               /* the request that breaks (1..) */
+    bool notify;                        /* signal each answer (notify=eager) */
     bool destroyed;
 };
 

@@ -14,7 +14,10 @@
  *     ioreq.h), then acquire-load the slot's state; on READY we mark it
  *     INPROCESS, do the access (count times; with DATA_IS_PTR each
  *     element from or to guest RAM, downwards when DF is set), write the
- *     answer, release-store IORESP_READY and signal the port back.
+ *     answer and release-store IORESP_READY. Xen's DMs then signal the
+ *     port back; Tern also looks at a DM's slots whenever the DM stops
+ *     running (it blocks right after), so this DM saves that hypercall
+ *     unless started with notify=eager.
  *   the buffered port: posted writes wait in the ring: read both
  *     counters with one 64-bit acquire load, do the writes in order
  *     (an 8-byte write is two slots), and advance read_pointer with an
@@ -204,7 +207,11 @@ static void serve_slot(struct dm_server *s, unsigned int vcpu)
         return;
     do_access(s, r);
     set_state(r, TERN_STATE_IORESP_READY);
-    tern_evtchn_send(port);
+    /* Tern looks at our slots whenever we stop running (we block right
+     * after this event's handlers), so signalling is needed only by a
+     * DM that goes on working: notify=eager does it anyway. */
+    if (s->notify)
+        tern_evtchn_send(port);
 }
 
 void dm_server_inject_early(struct dm_server *s)

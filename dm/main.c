@@ -4,7 +4,7 @@
  *
  * A device model is a ring-3 domain started with
  *   name=dm role=dm target=GUEST [devices=pc|pcitest] [testdev=on]
- *      [pcitest_id=N] [rtc_base=SECONDS] [tick_ms=10]
+ *      [pcitest_id=N] [rtc_base=SECONDS] [tick_ms=10] [notify=eager]
  *      [fault=KIND [fault_after=N]]
  * Tern gives it control of GUEST and keeps GUEST paused until the DM
  * says it is ready (TERN_DMOP_unpause). Start-up:
@@ -348,6 +348,11 @@ static void dm_setup(const char *cmdline)
     if (!has_pc && !has_pcitest)
         die("dm: devices=%s: known are pc and pcitest", devices);
     dm_parse_fault(cmdline);
+    char notify[8] = "lazy";
+    cmdline_get(cmdline, "notify", notify, sizeof(notify));
+    server.notify = !strcmp(notify, "eager");
+    if (!server.notify && strcmp(notify, "lazy"))
+        die("dm: notify=%s: known are lazy and eager", notify);
 
     platform = (struct dm_platform){ .set_irq = pf_set_irq,
                                      .console_write = pf_console_write,

@@ -233,8 +233,6 @@ int hypercall_dispatch(struct hvm_regs *regs)
         regs->gpr[GPR_RAX] = (uint64_t)-TERN_ENOSYS;
         return 0;
     }
-    if (cmdline_options.trace & TRACE_IOREQ)
-        ioreq_trace_dm_runs(v->domain);
     struct hc_result r = fn(v, args);
     regs->gpr[GPR_RAX] = (uint64_t)r.ret;
     return r.leave;

@@ -50,9 +50,7 @@ static uint64_t size_mask(unsigned int size)
 static bool io_port_is_own(const struct domain *d, uint16_t port,
                            unsigned int size)
 {
-    return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
-           port == 0x4d0 || port == 0x4d1 ||
-           ioreq_pci_is_config_address(port, size) ||
+    return vpic_is_port(port) || ioreq_pci_is_config_address(port, size) ||
            (d->testdev.enabled && port >= IO_PORT_TESTDEV &&
             port <= IO_PORT_TESTDEV_IRQ);
 }
@@ -64,7 +62,7 @@ static bool io_port_own(struct vcpu *v, uint16_t port, unsigned int size,
     struct domain *d = v->domain;
     struct testdev *t = &d->testdev;
 
-    if (vpic_port_access(d->vpic, port, size, in, val))
+    if (vpic_is_port(port) && vpic_port_access(d->vpic, port, size, in, val))
         return true;
     if (ioreq_pci_is_config_address(port, size)) {
         if (in)
@@ -101,6 +99,8 @@ static bool io_port_request(struct domain *d, uint16_t port, unsigned int size,
     *req = (struct tern_ioreq){ .addr = port, .size = size, .count = 1,
                                 .type = TERN_IOREQ_TYPE_PIO,
                                 .flags = in ? TERN_IOREQ_DIR_READ : 0 };
+    if ((port & ~3u) != PCI_CONFIG_DATA)
+        return true;
     switch (ioreq_pci_decode(d->pci_cf8, port, size, &cfg)) {
     case IOREQ_PCI_CONFIG:
         req->type = TERN_IOREQ_TYPE_PCI_CONFIG;

@@ -175,10 +175,14 @@ __noreturn void sched_run(void)
 {
     irq_disable();
     for (;;) {
-        if (!ring || !any_alive())
+        if (!ring)
             sched_finish();
         struct vcpu *v = sched_pick();
         if (!v) {
+            /* Nothing runnable: all ended, or all wait. (Checked only
+             * here: a live domain's vCPU is runnable or waiting.) */
+            if (!any_alive())
+                sched_finish();
             /* Idle: sleep until the next host interrupt (the timer tick). */
             irq_enable();
             hlt();

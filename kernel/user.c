@@ -19,11 +19,13 @@
  *
  * Context: the scheduler loop (interrupts off), traps from ring 3.
  */
+#include <tern/cmdline.h>
 #include <tern/console.h>
 #include <tern/desc.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/evtchn.h>
+#include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
 #include <tern/panic.h>
@@ -348,10 +350,14 @@ void user_vcpu_run(struct vcpu *v)
     cpu->current = v;
     if (read_cr3() != d->user_cr3)
         write_cr3(d->user_cr3);
+    if (cmdline_options.trace & TRACE_IOREQ)
+        ioreq_trace_dm_runs(d);
     /* Only the arithmetic flags are the domain's: IF on, IOPL 0. */
     v->regs.rflags = (v->regs.rflags & 0xcd5) | USER_RFLAGS;
     int why = user_enter(&v->regs);
     cpu->current = NULL;
+    if (d->nr_targets)
+        ioreq_dm_leaves(d);
     if (why == USER_EXIT_DEAD || !domain_is_alive(d))
         user_space_destroy(d);
 }

@@ -67,7 +67,13 @@ int dm_bus_add(struct dm_bus *bus, enum dm_space space, uint64_t first,
  * The entry that holds the access and the offset the device sees, or
  * NULL. PCI: the entry's range is of SBDFs, the offset the register.
  */
-static const struct dm_bus_entry *bus_find(const struct dm_bus *bus,
+static bool entry_holds(const struct dm_bus_entry *e, enum dm_space space,
+                        uint64_t key, uint64_t end)
+{
+    return e->space == space && key >= e->first && end <= e->last;
+}
+
+static const struct dm_bus_entry *bus_find(struct dm_bus *bus,
                                            enum dm_space space,
                                            uint64_t addr, unsigned int size,
                                            uint64_t *offset)
@@ -84,15 +90,20 @@ static const struct dm_bus_entry *bus_find(const struct dm_bus *bus,
         return NULL;                    /* wraps past 2^64 */
     }
 
-    for (unsigned int i = 0; i < bus->nr; i++) {
-        const struct dm_bus_entry *e = &bus->e[i];
-        if (e->space != space || key < e->first || end > e->last)
-            continue;
-        if (space != DM_SPACE_PCI)
-            *offset = addr - e->first;
-        return e;
+    /* A guest hits one device's registers again and again: the entry
+     * found last first (entries never overlap, so any hit is the hit). */
+    unsigned int i = bus->last;
+    if (i >= bus->nr || !entry_holds(&bus->e[i], space, key, end)) {
+        for (i = 0; i < bus->nr; i++)
+            if (entry_holds(&bus->e[i], space, key, end))
+                break;
+        if (i == bus->nr)
+            return NULL;
+        bus->last = i;
     }
-    return NULL;
+    if (space != DM_SPACE_PCI)
+        *offset = addr - bus->e[i].first;
+    return &bus->e[i];
 }
 
 bool dm_bus_access(struct dm_bus *bus, enum dm_space space, uint64_t addr,

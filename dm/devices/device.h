@@ -75,6 +75,7 @@ struct dm_bus {
     unsigned int nr;
     struct dm_bus_entry e[DM_BUS_MAX];
     uint64_t unclaimed;             /* accesses no entry held */
+    unsigned int last;              /* the entry found last: tried first */
 };
 
 /* Register [first, last] of 'space' for a device. 0, or -1 when the

@@ -36,11 +36,13 @@ const char *tern_errname(long rc)
     case 0:                 return "0";
     case -TERN_EPERM:       return "-EPERM";
     case -TERN_ENOENT:      return "-ENOENT";
+    case -TERN_EIO:         return "-EIO";
     case -TERN_E2BIG:       return "-E2BIG";
     case -TERN_EAGAIN:      return "-EAGAIN";
     case -TERN_ENOMEM:      return "-ENOMEM";
     case -TERN_EFAULT:      return "-EFAULT";
     case -TERN_EBUSY:       return "-EBUSY";
+    case -TERN_EEXIST:      return "-EEXIST";
     case -TERN_EINVAL:      return "-EINVAL";
     case -TERN_ENOSPC:      return "-ENOSPC";
     case -TERN_ENOSYS:      return "-ENOSYS";

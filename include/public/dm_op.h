@@ -17,6 +17,8 @@
  *                  copies the whole struct back with the op's OUT fields
  *                  filled. On error nothing changed and nothing is
  *                  written back.
+ *   Tern checks that op is writable (by writing it back unchanged)
+ *   before the op acts.
  *   Returns 0 or a negative TERN_E*. Errors every op can return:
  *     -TERN_EFAULT  op is not mapped, or not writable, in the caller
  *     -TERN_ENOENT  no domain 'domid'
@@ -25,7 +27,8 @@
  *                   field is not 0
  *     -TERN_ENOSYS  no such op
  *   Ops on an existing server also return:
- *     -TERN_ENOENT  the target has no server 'id'
+ *     -TERN_ENOENT  the target has no server 'id' (a guest that has
+ *                   ended has none: its servers went with it)
  *     -TERN_EPERM   server 'id' was created by another DM (a server
  *                   belongs to the DM that created it)
  *
@@ -76,7 +79,8 @@ typedef uint16_t ioservid_t;
  *   OUT id               the server's id, 0..TERN_MAX_IOREQ_SERVERS-1:
  *                        the lowest free one, so a destroyed server's id
  *                        is reused
- *   Errors: -TERN_EINVAL (handle_bufioreq not one of the two values),
+ *   Errors: -TERN_EINVAL (handle_bufioreq not one of the two values, or
+ *   the target has ended),
  *   -TERN_ENOSPC (the target has TERN_MAX_IOREQ_SERVERS servers, or no
  *   free event-channel port for the server's ports), -TERN_ENOMEM.
  */
@@ -134,8 +138,9 @@ struct tern_dmop_get_ioreq_server_info {
  *                   server (ranges of different servers may overlap)
  *     -TERN_ENOENT  unmap: part of [start, end] is not mapped by it
  *     -TERN_ENOSPC  the server would hold more than TERN_DMOP_MAX_RANGES
- *                   ranges of this type (a map that merges, or an unmap
- *                   that does not split, always has room)
+ *                   ranges of this type, or of its buffered ranges of
+ *                   this type (a map that merges, or an unmap that does
+ *                   not split, always has room in the first)
  * Routing (kernel/ioreq/range.c): an access of 'size' bytes at 'addr'
  * goes to a server only if one range holds all of [addr, addr+size-1]. A
  * PCI config access goes by its device alone (its SBDF, the top 32 bits

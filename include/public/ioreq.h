@@ -17,7 +17,9 @@
  *     slot per guest vCPU. Tern fills vCPU i's slot, marks it READY and
  *     signals the slot's event channel; the vCPU waits. The DM answers in
  *     the same slot and signals back; Tern completes the access and the
- *     vCPU runs on.
+ *     vCPU runs on. (Tern also looks at the slots a DM serves each time
+ *     that DM stops running, blocked or preempted: a DM that answers and
+ *     then blocks may leave the signal out and save a hypercall.)
  *
  *   the buffered page (struct tern_buf_ioreq_page), if the server asked
  *     for one: a ring of 511 8-byte slots for writes whose completion the

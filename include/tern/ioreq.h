@@ -109,7 +109,11 @@ struct ioreq_server *ioreq_range_select(struct ioreq_server *const servers[],
 /* Is a port access of 'size' bytes at 'port' an access to CONFIG_ADDRESS
  * (a whole dword at 0xcf8)? Other accesses to 0xcf8..0xcfb are ordinary
  * port I/O. */
-bool ioreq_pci_is_config_address(uint16_t port, unsigned int size);
+static inline bool ioreq_pci_is_config_address(uint16_t port,
+                                               unsigned int size)
+{
+    return port == PCI_CONFIG_ADDRESS && size == 4;
+}
 /* The value CONFIG_ADDRESS holds after the guest writes 'value' to it. */
 uint32_t ioreq_pci_config_address_write(uint32_t value);
 
@@ -232,6 +236,7 @@ struct ioreq_vcpu {
     struct ioreq_server *server;    /* non-NULL: a request is out */
     unsigned int prev;              /* the slot state seen last */
     bool drain;                     /* waiting for a buffered ring to empty */
+    bool traced;                    /* its pick-up was traced */
     struct tern_ioreq req;          /* what was sent, to check the slot */
     uint64_t sent_ns;
     unsigned int nr_done, replayed;
@@ -271,7 +276,10 @@ static inline void ioreq_replay_start(struct ioreq_vcpu *io)
 /* May the scheduler run 'v' again (not waiting for a buffered ring to
  * drain)? */
 bool ioreq_vcpu_ready(struct vcpu *v);
-/* A DM hypercall: trace its pick-up of requests (trace=ioreq). */
+/* A DM stops running (it blocked, was preempted, or ended): look at the
+ * slots it serves, as if it had signalled each (send.c). */
+void ioreq_dm_leaves(struct domain *dm);
+/* A DM is about to run: trace its pick-up of requests (trace=ioreq). */
 void ioreq_trace_dm_runs(struct domain *dm);
 
 #endif

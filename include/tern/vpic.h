@@ -63,6 +63,13 @@ void vpic_init(struct vpic *p);
  */
 bool vpic_port_access(struct vpic *p, uint16_t port, unsigned int size,
                       bool in, uint32_t *val);
+/* Is 'port' one of the pair's (0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1)?
+ * For the exit path's quick test before the call above. */
+static inline bool vpic_is_port(uint16_t port)
+{
+    return (port & ~0x81u) == VPIC_MASTER_PORT ||
+           (port & ~1u) == VPIC_ELCR_PORT;
+}
 
 /* Drive ISA line 'irq' (0..15) to 'level' (0 low, else high). IRQ 2
  * is the cascade, which only the slave drives: setting it, or a line

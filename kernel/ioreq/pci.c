@@ -47,11 +47,6 @@
 #define CF8_REGISTER(cf8)   ((cf8) & 0xfcu)     /* the dword's byte offset */
 #define CF8_WRITABLE        (CF8_ENABLE | 0x00fffffcu)
 
-bool ioreq_pci_is_config_address(uint16_t port, unsigned int size)
-{
-    return port == PCI_CONFIG_ADDRESS && size == 4;
-}
-
 uint32_t ioreq_pci_config_address_write(uint32_t value)
 {
     return value & CF8_WRITABLE;

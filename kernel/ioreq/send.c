@@ -177,6 +177,7 @@ static enum ioreq_result send_sync(struct vcpu *v, struct ioreq_server *s,
     io->prev = TERN_STATE_IOREQ_READY;
     io->drain = false;
     io->sent_ns = tracing() ? time_ns() : 0;
+    io->traced = false;
     v->state = VCPU_IOREQ_WAIT;
     s->sent++;
     if (tracing())
@@ -273,8 +274,11 @@ static bool check_slot(struct vcpu *v, struct ioreq_server *s)
     struct tern_ioreq *slot = &s->ioreq->vcpu_ioreq[v->id];
     bool outstanding = io->server == s && !io->drain;
     unsigned int now = ioreq_sync_state(slot);
-    enum ioreq_sync_verdict verdict = ioreq_sync_check(outstanding, io->prev,
-                                                       now);
+    /* The answer to the request out is the usual case; the rest goes
+     * through the full judgement. */
+    enum ioreq_sync_verdict verdict =
+        outstanding && now == TERN_STATE_IORESP_READY ? IOREQ_SYNC_DONE :
+        ioreq_sync_check(outstanding, io->prev, now);
     switch (verdict) {
     case IOREQ_SYNC_IDLE:
         return true;
@@ -319,6 +323,19 @@ void ioreq_server_notify(struct domain *d, evtchn_port_t port, void *arg)
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         if (s->vcpu_port[i] == port && !check_slot(d->vcpus[i], s))
             return;
+}
+
+void ioreq_dm_leaves(struct domain *dm)
+{
+    for (unsigned int t = 0; t < dm->nr_targets; t++) {
+        struct domain *d = domain_by_id(dm->targets[t]);
+        for (unsigned int i = 0; d && i < d->nr_vcpus; i++) {
+            struct vcpu *v = d->vcpus[i];
+            struct ioreq_server *s = v->io.server;
+            if (s && s->dm == dm && !v->io.drain && !check_slot(v, s))
+                break;      /* d was crashed: its servers are gone */
+        }
+    }
 }
 
 void ioreq_server_buf_notify(struct domain *d, evtchn_port_t port, void *arg)
@@ -366,12 +383,11 @@ void ioreq_trace_dm_runs(struct domain *dm)
                 io->prev != TERN_STATE_IOREQ_READY)
                 continue;
             unsigned int now = ioreq_sync_state(&io->server->ioreq->vcpu_ioreq[v->id]);
-            if (now == TERN_STATE_IOREQ_INPROCESS || now == TERN_STATE_IORESP_READY) {
-                pr_info("ioreq: %lu ns %s/%u: picked up by %s (slot %s)\n",
-                        time_ns(), d->name, v->id, dm->name,
-                        ioreq_sync_state_name(now));
-                io->prev = TERN_STATE_IOREQ_INPROCESS;
-            }
+            if (now != TERN_STATE_IOREQ_READY || io->traced)
+                continue;
+            pr_info("ioreq: %lu ns %s/%u: picked up by %s: it runs, the "
+                    "slot READY\n", time_ns(), d->name, v->id, dm->name);
+            io->traced = true;
         }
     }
 }

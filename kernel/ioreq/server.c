@@ -204,11 +204,17 @@ int ioreq_server_map_range(struct domain *dm, struct domain *d,
         }
         return rc;
     }
-    /* The buffered set can always take what the main set took: it holds
-     * a subset of the main set's ranges, merged the same way or less. */
     rc = ioreq_rangeset_add(set, r->start, r->end);
-    if (rc == 0 && buffered)
-        ioreq_rangeset_add(&s->buffered[r->type], r->start, r->end);
+    if (rc || !buffered)
+        return rc;
+    /* The buffered set merges less than the main set (neighbours that
+     * are not buffered stay apart), so it can be full when the main set
+     * is not: then take the range back out of the main set, which
+     * leaves it exactly as it was (as many ranges as before: they
+     * fitted), and refuse. */
+    rc = ioreq_rangeset_add(&s->buffered[r->type], r->start, r->end);
+    if (rc)
+        ioreq_rangeset_remove(set, r->start, r->end);
     return rc;
 }
 

@@ -68,6 +68,18 @@ dm_suite() {
         -- "$t/worker.elf" "name=worker role=user iterations=20" \
            "$t/badcalls.elf" "name=badcalls role=user"
 
+    # Every DM op with bad arguments, as the device model of a guest
+    # that stays paused; the second guest is the foreign domain. dmops
+    # ends its guest with status 0 (remote_shutdown).
+    dm_case dmops "$emu" 0 140 dmops \
+        "[g] dmops says hi" "[dmops] TEST dmops-shutdown-state: PASS" \
+        "domain g: shut down, status 0" "domain other: shut down, status 0" \
+        "!must not appear" \
+        -- "$GUESTS_DIR/hlt_irq.bin" \
+              "name=g role=guest kind=multiboot testdev=on mem=16M" \
+           "$GUESTS_DIR/cpuid.bin" "name=other role=guest kind=flat testdev=on" \
+           "$t/dmops.elf" "name=dmops role=dm target=g"
+
     dm_case startinfo "$emu" 0 11 startinfo \
         -- "$t/startinfo.elf" "name=startinfo role=user"
 

@@ -97,7 +97,7 @@ ioreq_suite() {
         "domain dm2: shut down, status 0" \
         -- "$GUESTS_DIR/twodm.bin" "name=twodm role=guest kind=multiboot mem=16M" \
            "$DM_DIR/dm.elf" "name=dm role=dm target=twodm" \
-           "$DM_DIR/dm.elf" "name=dm2 role=dm target=twodm devices=pcitest pcitest_id=2"
+           "$DM_DIR/dm.elf" "name=dm2 role=dm target=twodm devices=pcitest pcitest_id=2 notify=eager"
 
     # A DM that breaks the protocol: the guest is crashed, with the
     # broken rule named (kernel/ioreq/sync.c and send.c).
