@@ -389,13 +389,48 @@ int hvm_read_linear(struct vcpu *v, uint64_t gla, void *buf, size_t len)
     return 0;
 }
 
+/* Fetch and decode the instruction at RIP that touched MMIO: 0, 1 when a
+ * fault was injected into the guest, -1 when the domain was crashed. */
+static int mmio_fetch_decode(struct vcpu *v, const struct hvm_exit *e,
+                             enum decode_mode mode, struct hvm_segment *csp,
+                             struct decode_insn *out)
+{
+    struct domain *d = v->domain;
+    const struct hvm_segment cs = *csp;
+    uint8_t bytes[DECODE_MAX_LEN];
+    size_t len = 0;
+    int rc = hvm_fetch_insn(v, bytes, &len);
+    if (rc < 0 && domain_is_alive(d))
+        domain_crash(d, "its instruction at RIP %#lx is not in its RAM",
+                     v->regs.rip);
+    if (rc)
+        return rc < 0 ? -1 : 1;
+    rc = decode_insn(bytes, len, mode, out);
+    if (rc == -E2BIG && len < DECODE_MAX_LEN) {
+        /* The instruction runs onto a page the guest cannot fetch: that
+         * page's fault is the guest's to take. */
+        uint64_t gpa;
+        uint32_t pfec;
+        uint64_t next = cs.base + v->regs.rip + len;
+        int trc = hvm_translate(v, next, PAGEWALK_FETCH, &gpa, &pfec);
+        if (trc)
+            return translate_fault(v, trc, next, pfec) ? 1 : -1;
+    }
+    if (rc) {
+        domain_crash(d, "cannot decode the instruction touching MMIO %#lx at "
+                     "RIP %#lx: %02x %02x %02x %02x %02x %02x", e->mmio.gpa,
+                     v->regs.rip, bytes[0], bytes[1], bytes[2], bytes[3],
+                     bytes[4], bytes[5]);
+        return -1;
+    }
+    return 0;
+}
+
 static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
 {
     struct domain *d = v->domain;
     struct hvm_segment cs;
     struct decode_insn insn;
-    uint8_t bytes[DECODE_MAX_LEN];
-    size_t len = 0;
 
     if (p2m_is_ram(d, e->mmio.gpa)) {
         domain_crash(d, "nested page fault on RAM at %#lx (Tern bug?)",
@@ -407,30 +442,17 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
         return EXIT_YIELD;
     }
     enum decode_mode mode = guest_mode(v, &cs);
-    int rc = hvm_fetch_insn(v, bytes, &len);
-    if (rc < 0 && domain_is_alive(d))
-        domain_crash(d, "its instruction at RIP %#lx is not in its RAM",
-                     v->regs.rip);
-    if (rc)
-        return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
-    rc = decode_insn(bytes, len, mode, &insn);
-    if (rc == -E2BIG && len < DECODE_MAX_LEN) {
-        /* The instruction runs onto a page the guest cannot fetch: that
-         * page's fault is the guest's to take. */
-        uint64_t gpa;
-        uint32_t pfec;
-        uint64_t next = cs.base + v->regs.rip + len;
-        int trc = hvm_translate(v, next, PAGEWALK_FETCH, &gpa, &pfec);
-        if (trc)
-            return translate_fault(v, trc, next, pfec) ? EXIT_RESUME : EXIT_YIELD;
+    /* Run again after a device model's answer: the bytes at RIP are the
+     * same instruction, already decoded. */
+    int rc = 0;
+    if (v->io_insn_valid && v->io_insn.mode == mode) {
+        insn = v->io_insn;
+    } else {
+        rc = mmio_fetch_decode(v, e, mode, &cs, &insn);
+        if (rc)
+            return rc < 0 ? EXIT_YIELD : EXIT_RESUME;
     }
-    if (rc) {
-        domain_crash(d, "cannot decode the instruction touching MMIO %#lx at "
-                     "RIP %#lx: %02x %02x %02x %02x %02x %02x", e->mmio.gpa,
-                     v->regs.rip, bytes[0], bytes[1], bytes[2], bytes[3],
-                     bytes[4], bytes[5]);
-        return EXIT_YIELD;
-    }
+    v->io_insn_valid = false;
 
     struct emulate_regs r;
     memcpy(r.gpr, v->regs.gpr, sizeof(r.gpr));
@@ -445,6 +467,8 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
     if (rc == -EFAULT)
         return EXIT_RESUME;     /* a #PF or #GP is on its way to the guest */
     if (rc == -EAGAIN) {
+        v->io_insn = insn;
+        v->io_insn_valid = true;
         /* A device model has an access. The registers show the elements
          * of a REP string instruction done so far (an unfinished
          * instruction leaves them unchanged): keep those, then wait. */

@@ -15,6 +15,7 @@
 #define TERN_DOMAIN_H
 
 #include <tern/compiler.h>
+#include <tern/decode.h>
 #include <tern/hvm.h>
 #include <tern/ioreq.h>
 
@@ -79,6 +80,9 @@ struct vcpu {
     struct ioreq_vcpu io;
     struct hvm_exit io_exit;
     bool io_replay;
+    /* The MMIO instruction waiting for a DM, decoded once (hvm.c). */
+    struct decode_insn io_insn;
+    bool io_insn_valid;
 
     struct vcpu *next_run;          /* scheduler's ring */
     uint64_t exits;                 /* exits taken, for the end report */
