@@ -45,6 +45,13 @@
 #define VECTOR_PF       14
 
 const struct hvm_ops *hvm;
+
+const uint32_t hvm_passthrough_msrs[] = {
+    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+    MSR_SYSCALL_STAR, MSR_SYSCALL_LSTAR, MSR_SYSCALL_CSTAR, MSR_SYSCALL_FMASK,
+    MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
+};
+const unsigned int hvm_nr_passthrough_msrs = ARRAY_SIZE(hvm_passthrough_msrs);
 static unsigned int guest_maxphyaddr;   /* CPUID.80000008H:EAX[7:0] */
 
 static const char *const exit_names[NR_HVM_EXITS] = {
@@ -556,6 +563,17 @@ static int handle_msr(struct vcpu *v, struct hvm_exit *e)
     bool ok = true;
 
     switch (msr) {
+    case MSR_SYSCALL_STAR:
+    case MSR_SYSCALL_LSTAR:
+    case MSR_SYSCALL_CSTAR:
+    case MSR_SYSCALL_FMASK:
+    case MSR_KERNEL_GS_BASE:
+        if (hvm->syscall_msrs_claim) {
+            hvm->syscall_msrs_claim(v);
+            return EXIT_RESUME;     /* it runs again, without an exit */
+        }
+        ok = false;
+        break;
     case MSR_EFER:
         if (write)
             ok = hvm->set_creg(v, CREG_EFER, val) == 0;
@@ -573,6 +591,19 @@ static int handle_msr(struct vcpu *v, struct hvm_exit *e)
         break;
     case MSR_MISC_ENABLE:           /* fast strings on, writes ignored */
         val = 1;
+        break;
+    case MSR_PAT:
+        /* Each of the 8 entries a memory type: UC 0, WC 1, WT 4, WP 5,
+         * WB 6, UC- 7 (Intel SDM Vol. 3A, "IA32_PAT MSR"); else #GP. */
+        if (write) {
+            for (unsigned int i = 0; i < 8 && ok; i++) {
+                uint8_t t = (uint8_t)(val >> (8 * i));
+                ok = t < 8 && t != 2 && t != 3;
+            }
+            ok = ok && hvm->set_creg(v, CREG_PAT, val) == 0;
+        } else {
+            val = hvm->get_creg(v, CREG_PAT);
+        }
         break;
     default:
         ok = false;

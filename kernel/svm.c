@@ -304,6 +304,7 @@ static uint64_t svm_get_creg(struct vcpu *v, enum hvm_creg r)
     case CREG_CR3:  return g->cr3;
     case CREG_CR4:  return g->cr4;
     case CREG_EFER: return g->efer & ~EFER_SVME;
+    case CREG_PAT:  return g->g_pat;
     default:        return 0;
     }
 }
@@ -365,6 +366,11 @@ static int svm_set_creg(struct vcpu *v, enum hvm_creg r, uint64_t val)
             return -EINVAL;
         g->efer = (val & ~EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
         break;
+    case CREG_PAT:
+        /* With nested paging, G_PAT is the guest's PAT ("Nested Paging
+         * and PAT"); it combines with the host's in the NPT walk. */
+        g->g_pat = val;
+        return 0;
     default:
         return -EINVAL;
     }
@@ -587,6 +593,16 @@ static const struct hvm_ops svm_ops = {
     .dump = svm_dump,
 };
 
+/* Let the guest read and write 'msr' without an exit (AMD APM Vol. 2,
+ * "MSR Intercepts": two bits per MSR, read then write; MSRs 0-0x1fff
+ * from byte 0, 0xc0000000-0xc0001fff from byte 0x800). */
+static void svm_msr_passthrough(uint32_t msr)
+{
+    unsigned int base = msr >= 0xc0000000u ? 0x800 : 0;
+    uint32_t bit = (msr & 0x1fff) * 2;
+    msrpm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+}
+
 const struct hvm_ops *svm_probe(void)
 {
     if (!boot_cpu.svm)
@@ -605,8 +621,11 @@ const struct hvm_ops *svm_probe(void)
         return NULL;
     }
     svm_cr4_guest = svm_guest_cr4_bits();
-    /* Every port and MSR access exits to Tern. */
+    /* Every port access exits to Tern, and every MSR access but those
+     * VMLOAD/VMSAVE switch (hvm_passthrough_msrs). */
     memset(iopm, 0xff, sizeof(iopm));
     memset(msrpm, 0xff, sizeof(msrpm));
+    for (unsigned int i = 0; i < hvm_nr_passthrough_msrs; i++)
+        svm_msr_passthrough(hvm_passthrough_msrs[i]);
     return &svm_ops;
 }

@@ -25,6 +25,7 @@
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/evtchn.h>
+#include <tern/hvm.h>
 #include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
@@ -354,6 +355,8 @@ void user_vcpu_run(struct vcpu *v)
         ioreq_trace_dm_runs(d);
     /* Only the arithmetic flags are the domain's: IF on, IOPL 0. */
     v->regs.rflags = (v->regs.rflags & 0xcd5) | USER_RFLAGS;
+    if (hvm && hvm->host_msrs)
+        hvm->host_msrs();       /* SYSCALL must reach Tern, not a guest */
     int why = user_enter(&v->regs);
     cpu->current = NULL;
     if (d->nr_targets)

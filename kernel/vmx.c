@@ -38,6 +38,14 @@
 #define VMX_BASIC_TRUE_CTLS             (1ul << 55)
 #define PAT_DEFAULT                     0x0007040600070406ul
 
+/* The SYSCALL MSRs VMX does not switch, in the order of syscall_msr[]. */
+static const uint32_t syscall_msr[] = {
+    MSR_SYSCALL_STAR, MSR_SYSCALL_LSTAR, MSR_SYSCALL_CSTAR,
+    MSR_SYSCALL_FMASK, MSR_KERNEL_GS_BASE,
+};
+#define NR_SYSCALL_MSRS 5
+_Static_assert(ARRAY_SIZE(syscall_msr) == NR_SYSCALL_MSRS, "syscall_msr");
+
 struct vmx_vcpu {
     void *vmcs;
     uint64_t vmcs_pa;
@@ -48,6 +56,11 @@ struct vmx_vcpu {
     /* RIP/RSP/RFLAGS as read at the last exit: written back only when
      * common code changed them. */
     uint64_t rip, rsp, rflags;
+    /* The guest's SYSCALL MSRs while they are not in the CPU; until its
+     * first access of one (syscall_active), they exit and Tern's stay in
+     * the CPU. */
+    uint64_t syscall[NR_SYSCALL_MSRS];
+    bool syscall_active;
 };
 
 struct vmx_domain {
@@ -59,7 +72,11 @@ struct vmx_caps vmx_caps;
 static uint32_t vmcs_revision;
 static uint8_t vmxon_region[MAX_CPUS][PAGE_SIZE] __aligned(PAGE_SIZE);
 static uint8_t io_bitmaps[2][PAGE_SIZE] __aligned(PAGE_SIZE);
+/* Two MSR bitmaps: msr_bitmap for a guest that has not touched the
+ * SYSCALL MSRs (they exit), msr_bitmap_syscall once it has (they are
+ * its own then: see vmx_syscall_msrs()). */
 static uint8_t msr_bitmap[PAGE_SIZE] __aligned(PAGE_SIZE);
+static uint8_t msr_bitmap_syscall[PAGE_SIZE] __aligned(PAGE_SIZE);
 static void *current_vmcs[MAX_CPUS];
 static uint16_t next_vpid = 1;
 extern char vmx_exit_stub[];
@@ -435,11 +452,92 @@ err_free_vx:
     return rc;
 }
 
+/* ---- MSRs the guest owns while it runs ---- */
+
+/* Let the guest read and write 'msr' without an exit (Intel SDM Vol. 3C,
+ * "MSR-Bitmap Address": read bitmaps for MSRs 0-0x1fff and
+ * 0xc0000000-0xc0001fff, then the write bitmaps for the same). */
+static void vmx_msr_passthrough(uint8_t *bitmap, uint32_t msr)
+{
+    unsigned int base = msr >= 0xc0000000u ? 1024 : 0;
+    uint32_t n = msr & 0x1fff;
+    bitmap[base + n / 8] &= (uint8_t)~(1u << (n % 8));
+    bitmap[2048 + base + n / 8] &= (uint8_t)~(1u << (n % 8));
+}
+
+/*
+ * STAR, LSTAR, CSTAR, FMASK and KERNEL_GS_BASE are not in the VMCS, and
+ * Tern's ring-3 domains use them (SYSCALL, SWAPGS). They are switched
+ * lazily: a guest's values go into the CPU before its first entry after
+ * the CPU held someone else's, and Tern's come back only before ring-3
+ * code runs (host_msrs). A guest that exits to Tern and re-enters, the
+ * common case, pays nothing. 'syscall_owner' is whose values the CPU
+ * holds: a vCPU, or NULL for Tern's.
+ */
+static struct vmx_vcpu *syscall_owner[MAX_CPUS];
+/* Tern's values never change once set (user_init_cpu(); ring-3 code
+ * cannot write MSRs or, without CR4.FSGSBASE, its GS base): saved once. */
+static uint64_t host_syscall[MAX_CPUS][NR_SYSCALL_MSRS];
+static bool host_syscall_saved[MAX_CPUS];
+
+static void syscall_msrs_save(uint64_t *vals)
+{
+    for (unsigned int i = 0; i < NR_SYSCALL_MSRS; i++)
+        vals[i] = rdmsr(syscall_msr[i]);
+}
+
+static void syscall_msrs_load(const uint64_t *vals)
+{
+    for (unsigned int i = 0; i < NR_SYSCALL_MSRS; i++)
+        wrmsr(syscall_msr[i], vals[i]);
+}
+
+static void vmx_syscall_msrs(struct vmx_vcpu *vx)
+{
+    unsigned int cpu = this_cpu()->cpu_id;
+    if (vx && !vx->syscall_active)
+        vx = NULL;              /* it has none of its own yet */
+    struct vmx_vcpu *owner = syscall_owner[cpu];
+    if (owner == vx)
+        return;
+    if (owner)
+        syscall_msrs_save(owner->syscall);
+    else if (!host_syscall_saved[cpu]) {
+        syscall_msrs_save(host_syscall[cpu]);
+        host_syscall_saved[cpu] = true;
+    }
+    if (vx)
+        syscall_msrs_load(vx->syscall);
+    else
+        syscall_msrs_load(host_syscall[cpu]);
+    syscall_owner[cpu] = vx;
+}
+
+static void vmx_host_msrs(void)
+{
+    if (syscall_owner[this_cpu()->cpu_id])
+        vmx_syscall_msrs(NULL);
+}
+
+/* The guest touched a SYSCALL MSR for the first time: from now on they
+ * are its own (zero, as after reset), passed through and switched. The
+ * caller leaves RIP alone: the RDMSR or WRMSR runs again, without an
+ * exit this time. */
+static void vmx_syscall_msrs_claim(struct vcpu *v)
+{
+    struct vmx_vcpu *vx = v->arch;
+    vmx_make_current(vx);
+    vx->syscall_active = true;
+    vmcs_write(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap_syscall));
+}
+
 static void vmx_vcpu_destroy(struct vcpu *v)
 {
     struct vmx_vcpu *vx = v->arch;
     if (!vx)
         return;
+    if (syscall_owner[this_cpu()->cpu_id] == vx)
+        vmx_syscall_msrs(NULL);
     vmx_insn_pa("vmclear", vx->vmcs_pa);
     if (current_vmcs[this_cpu()->cpu_id] == vx->vmcs)
         current_vmcs[this_cpu()->cpu_id] = NULL;
@@ -467,6 +565,8 @@ static uint64_t vmx_get_creg(struct vcpu *v, enum hvm_creg r)
                (vmcs_read(VMCS_CR4_READ_SHADOW) & (CR4_PAE | CR4_VMXE));
     case CREG_EFER:
         return vmcs_read(VMCS_GUEST_IA32_EFER);
+    case CREG_PAT:
+        return vmcs_read(VMCS_GUEST_IA32_PAT);
     default:
         return 0;
     }
@@ -539,6 +639,10 @@ static int vmx_set_creg(struct vcpu *v, enum hvm_creg r, uint64_t val)
             return -EINVAL;
         vmcs_write(VMCS_GUEST_IA32_EFER, (val & ~EFER_LMA) | (efer & EFER_LMA));
         break;
+    case CREG_PAT:
+        /* The entry and exit controls load and save it. */
+        vmcs_write(VMCS_GUEST_IA32_PAT, val);
+        return 0;
     default:
         return -EINVAL;
     }
@@ -754,6 +858,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct hvm_exit *e)
         vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags);
     if (read_cr2() != vx->cr2)
         write_cr2(vx->cr2);
+    if (vx->syscall_active && syscall_owner[this_cpu()->cpu_id] != vx)
+        vmx_syscall_msrs(vx);
 
     int rc = vmx_enter(&v->regs, vx->launched);
     if (rc) {
@@ -836,6 +942,8 @@ static const struct hvm_ops vmx_ops = {
     .irq_allowed = vmx_irq_allowed,
     .irq_window = vmx_irq_window,
     .dump = vmx_dump,
+    .host_msrs = vmx_host_msrs,
+    .syscall_msrs_claim = vmx_syscall_msrs_claim,
 };
 
 const struct hvm_ops *vmx_probe(void)
@@ -849,8 +957,16 @@ const struct hvm_ops *vmx_probe(void)
         return NULL;
     }
     vmx_read_caps();
-    /* Every port and MSR access exits to Tern. */
+    /* Every port access exits to Tern, and every MSR access but those
+     * the CPU or vmx_syscall_msrs() switches (hvm_passthrough_msrs) and
+     * PAT (the entry and exit controls switch it). */
     memset(io_bitmaps, 0xff, sizeof(io_bitmaps));
     memset(msr_bitmap, 0xff, sizeof(msr_bitmap));
+    for (unsigned int i = 0; i < hvm_nr_passthrough_msrs; i++)
+        vmx_msr_passthrough(msr_bitmap, hvm_passthrough_msrs[i]);
+    vmx_msr_passthrough(msr_bitmap, MSR_PAT);
+    memcpy(msr_bitmap_syscall, msr_bitmap, sizeof(msr_bitmap));
+    for (unsigned int i = 0; i < NR_SYSCALL_MSRS; i++)
+        vmx_msr_passthrough(msr_bitmap_syscall, syscall_msr[i]);
     return &vmx_ops;
 }

@@ -10,10 +10,11 @@ set -eu
 # Run: qemu, bochs with its BIOS images, OVMF for UEFI.
 # Test: cmocka for host unit tests. USB image (tools/mkusb.sh): gnu-efi
 # for the loader, fdisk (sfdisk) for the GPT, dosfstools and mtools.
+# Linux guest (tools/linux-assets.sh): cpio packs its initramfs.
 PKGS="nasm gcc make binutils grub-common grub-pc-bin grub-efi-amd64-bin
       xorriso mtools dosfstools fdisk qemu-system-x86 ovmf
       bochs bochsbios vgabios bochs-term
-      gnu-efi libcmocka-dev gdb"
+      gnu-efi libcmocka-dev gdb cpio"
 
 missing=""
 for p in $PKGS; do

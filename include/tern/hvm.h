@@ -52,6 +52,7 @@ struct hvm_segment {
 
 /* Control and model-specific state the common code reads or writes. */
 enum hvm_creg { CREG_CR0, CREG_CR2, CREG_CR3, CREG_CR4, CREG_EFER,
+                CREG_PAT,       /* IA32_PAT, checked by the caller */
                 NR_CREGS };
 
 enum hvm_exit_reason {
@@ -153,7 +154,26 @@ struct hvm_ops {
     void (*irq_window)(struct vcpu *v, bool on);
     /* Print the vendor's view of the vCPU (VMCS or VMCB) for learners. */
     void (*dump)(struct vcpu *v);
+    /* Tern is about to run ring-3 code on this CPU: the SYSCALL MSRs
+     * (STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE) must be Tern's, not a
+     * guest's. NULL when the backend switches them on every exit. */
+    void (*host_msrs)(void);
+    /* The guest touched a SYSCALL MSR that still exits: make the set its
+     * own (the access then runs again). NULL when they never exit. */
+    void (*syscall_msrs_claim)(struct vcpu *v);
 };
+
+/*
+ * The MSRs a guest reads and writes without an exit: state the CPU
+ * switches between guest and host itself (VMX: the guest-state area;
+ * SVM: VMLOAD/VMSAVE), or that vmx.c switches lazily (host_msrs, for
+ * the SYSCALL MSRs, once the guest has claimed them). A 64-bit kernel's
+ * SYSCALL set-up, its FS/GS bases and SWAPGS, and SYSENTER (Intel SDM
+ * Vol. 3C, "VM Exits", "Saving MSRs"; AMD APM Vol. 2, "VMSAVE and
+ * VMLOAD Instructions").
+ */
+extern const uint32_t hvm_passthrough_msrs[];
+extern const unsigned int hvm_nr_passthrough_msrs;
 
 extern const struct hvm_ops *hvm;
 

@@ -33,6 +33,13 @@
 #define MSR_FS_BASE             0xc0000100
 #define MSR_GS_BASE             0xc0000101
 #define MSR_KERNEL_GS_BASE      0xc0000102
+#define MSR_SYSENTER_CS         0x00000174
+#define MSR_SYSENTER_ESP        0x00000175
+#define MSR_SYSENTER_EIP        0x00000176
+#define MSR_SYSCALL_STAR        0xc0000081
+#define MSR_SYSCALL_LSTAR       0xc0000082
+#define MSR_SYSCALL_CSTAR       0xc0000083
+#define MSR_SYSCALL_FMASK       0xc0000084
 
 #define EFER_SCE        (1ul << 0)
 #define EFER_LME        (1ul << 8)

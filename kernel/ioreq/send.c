@@ -92,6 +92,10 @@ static bool record_done(struct vcpu *v, const struct tern_ioreq *req,
     }
     struct tern_ioreq *r = &io->done[io->nr_done++];
     *r = *req;
+    /* Only a by-value read's answer is data; otherwise keep what was sent,
+     * which the replay compares. */
+    if (!is_read(req) || (req->flags & TERN_IOREQ_DATA_IS_PTR))
+        data = req->data;
     r->data = data;
     r->pad0 = how;
     io->replayed = io->nr_done;
@@ -127,7 +131,8 @@ static bool post(struct vcpu *v, struct ioreq_server *s, struct tern_ioreq *req)
                 v->id, type_name(req), req->addr, req->size, req->data, s->id,
                 s->dm->name, ioreq_buf_used(s->buf->read_pointer,
                                             s->buf->write_pointer));
-    record_done(v, req, req->data, 0);
+    if (!record_done(v, req, req->data, 0))
+        return true;            /* crashed: s is gone */
     /* The DM drains until it finds the ring empty (dm/ioreq.c), so it
      * needs telling only when the ring stops being empty. */
     if (was_empty)

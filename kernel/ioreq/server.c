@@ -237,9 +237,9 @@ static void server_destroy(struct ioreq_server *s)
     struct domain *d = s->target;
 
     s->enabled = false;
-    ioreq_abort_waiters(s);
     d->ioreq_servers[s->id] = NULL;
     d->ioreq_gen++;
+    ioreq_abort_waiters(s);
     server_close_ports(s);
     if (!domain_is_alive(d) && domain_is_alive(s->dm)) {
         /* The guest ended under a DM that may be using the pages right
