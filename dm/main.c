@@ -35,7 +35,9 @@
 #include <lib.h>
 #include <tern_dm.h>
 #include "dm.h"
+#include "devices/acpi_pm.h"
 #include "devices/debugport.h"
+#include "devices/i8042.h"
 #include "devices/pci.h"
 #include "devices/pit.h"
 #include "devices/rtc.h"
@@ -73,6 +75,8 @@ static struct vga vga;
 static struct testdev testdev;
 static struct pci_func pci_host;
 static struct pcitest pcitest;
+static struct acpi_pm acpi_pm;
+static struct i8042 i8042;
 static bool has_pc, has_testdev, has_pcitest;
 
 int dm_evtchn_register(evtchn_port_t port, dm_evtchn_fn fn, void *arg)
@@ -140,6 +144,17 @@ static uint64_t pf_now_ns(void *ctx)
     return tern_time_ns();
 }
 
+/* The guest reset the machine (ACPI reset register, the 8042's reset
+ * line): Tern does not restart domains, so the guest ends, cleanly, with
+ * a status that says why. */
+#define DM_RESET_STATUS 0
+static void pf_reset(void *ctx)
+{
+    printf("dm: the guest reset its machine: ending it (status %d)\n",
+           DM_RESET_STATUS);
+    pf_shutdown(ctx, DM_RESET_STATUS);
+}
+
 /* The guest moved a PCI memory BAR: move our claim and the bus entry. */
 static void pf_mmio_moved(void *ctx, void *dev, uint64_t old_base,
                           uint64_t new_base, uint64_t size)
@@ -195,6 +210,22 @@ static void dm_devices_pc(const char *cmdline)
     add(DM_SPACE_PCI, TERN_DMOP_PCI_SBDF(0, 0, 0, 0),
         TERN_DMOP_PCI_SBDF(0, 0, 0, 0), &pci_config_ops, &pci_host,
         "pci-host");
+    /* ACPI's fixed hardware (the tables Tern built for a Linux guest
+     * point here: kernel/acpi_guest.c) and the 8042, for power-off and
+     * reset. */
+    acpi_pm_init(&acpi_pm, &platform, pf_reset);
+    add(DM_SPACE_PORT, ACPI_PM_EVT_PORT, ACPI_PM_EVT_PORT + 3, &acpi_pm_evt_ops,
+        &acpi_pm, "acpi-pm1-evt");
+    add(DM_SPACE_PORT, ACPI_PM_CNT_PORT, ACPI_PM_CNT_PORT + 1, &acpi_pm_cnt_ops,
+        &acpi_pm, "acpi-pm1-cnt");
+    /* (The PM timer at ACPI_PM_TMR_PORT is Tern's own: kernel/io.c.) */
+    add(DM_SPACE_PORT, ACPI_PM_RCR_PORT, ACPI_PM_RCR_PORT, &acpi_pm_rcr_ops,
+        &acpi_pm, "reset-control");
+    i8042_init(&i8042, &platform, pf_reset);
+    add(DM_SPACE_PORT, I8042_DATA_PORT, I8042_DATA_PORT, &i8042_data_ops,
+        &i8042, "i8042-data");
+    add(DM_SPACE_PORT, I8042_CMD_PORT, I8042_CMD_PORT, &i8042_cmd_ops,
+        &i8042, "i8042-cmd");
     vga_platform = platform;
     vga_platform.console_write = pf_dm_console_write;
     vga_init(&vga, &vga_platform);

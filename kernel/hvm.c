@@ -505,24 +505,42 @@ static int handle_cpuid(struct vcpu *v, struct hvm_exit *e)
     cpuid_count(leaf, sub, &a, &b, &c, &d);
     switch (leaf) {
     case 0x1:
-        /* Hide what Tern does not virtualise: VMX/SMX (no nesting), the
-         * local APIC and x2APIC and TSC deadline (no virtual APIC yet),
-         * MONITOR/MWAIT, XSAVE/OSXSAVE and AVX (no XSAVE state switching
-         * yet); say a hypervisor is present. */
-        c &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24) |
-               (1u << 26) | (1u << 27) | (1u << 28));
-        c |= 1u << 31;
-        d &= ~(1u << 9);
-        b = (b & 0x00ffffff) | (v->id << 24);   /* initial APIC ID */
+        /* What a guest may see is a list of what Tern virtualises, not
+         * the host's bits minus a few: an unknown new feature stays
+         * hidden. Hidden here: VMX/SMX (no nesting), the local APIC,
+         * x2APIC and TSC deadline (no virtual APIC: Linux then drives
+         * the 8259 pair), MCE/MCA and MTRR (their MSRs are not
+         * emulated), XSAVE/OSXSAVE/AVX/FMA/F16C (no XSAVE state
+         * switching), MONITOR/MWAIT, PCID, the debug store, thermal
+         * and performance monitoring (their MSRs), HTT (one vCPU). */
+        c &= CPUID1_ECX_SSE3 | CPUID1_ECX_PCLMULQDQ | CPUID1_ECX_SSSE3 |
+             CPUID1_ECX_CX16 | CPUID1_ECX_SSE41 | CPUID1_ECX_SSE42 |
+             CPUID1_ECX_MOVBE | CPUID1_ECX_POPCNT | CPUID1_ECX_AES |
+             CPUID1_ECX_RDRAND;
+        c |= CPUID1_ECX_HYPERVISOR;
+        d &= CPUID1_EDX_FPU | CPUID1_EDX_VME | CPUID1_EDX_DE |
+             CPUID1_EDX_PSE | CPUID1_EDX_TSC | CPUID1_EDX_MSR |
+             CPUID1_EDX_PAE | CPUID1_EDX_CX8 | CPUID1_EDX_SEP |
+             CPUID1_EDX_PGE | CPUID1_EDX_CMOV | CPUID1_EDX_PAT |
+             CPUID1_EDX_PSE36 | CPUID1_EDX_CLFSH | CPUID1_EDX_MMX |
+             CPUID1_EDX_FXSR | CPUID1_EDX_SSE | CPUID1_EDX_SSE2;
+        /* One logical processor; its initial APIC ID is its vCPU id. */
+        b = (b & 0x0000ffff) | (1u << 16) | (v->id << 24);
+        break;
+    case 0x6:                       /* thermal and power management */
+    case 0xa:                       /* architectural performance monitoring */
+    case 0xd:                       /* XSAVE state components */
+        a = b = c = d = 0;
         break;
     case 0x7:
-        /* Extended features needing XSAVE state (AVX2, AVX-512, ...). */
-        b &= ~((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) |
-               (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31));
-        c = d = 0;
-        break;
-    case 0xd:
-        a = b = c = d = 0;
+        /* Structured extended features: the instruction-set ones only
+         * (no TSC_ADJUST, no INVPCID, nothing needing XSAVE state). */
+        b = sub == 0 ? b & (CPUID7_EBX_BMI1 | CPUID7_EBX_SMEP |
+                            CPUID7_EBX_BMI2 | CPUID7_EBX_ERMS |
+                            CPUID7_EBX_RDSEED | CPUID7_EBX_ADX |
+                            CPUID7_EBX_SMAP | CPUID7_EBX_CLFLUSHOPT |
+                            CPUID7_EBX_SHA) : 0;
+        a = c = d = 0;
         break;
     case 0x40000000:
         a = 0x40000001;
@@ -534,7 +552,17 @@ static int handle_cpuid(struct vcpu *v, struct hvm_exit *e)
         a = b = c = d = 0;
         break;
     case 0x80000001:
-        c &= ~(1u << 2);            /* SVM */
+        /* AMD's extended features: no SVM (no nesting), no RDTSCP (its
+         * TSC_AUX MSR), no performance counters, IBS, watchdog, or
+         * APIC extensions. */
+        c &= CPUID81_ECX_LAHF | CPUID81_ECX_CMP_LEGACY | CPUID81_ECX_ABM |
+             CPUID81_ECX_SSE4A | CPUID81_ECX_MISALIGNSSE |
+             CPUID81_ECX_3DNOWPREFETCH | CPUID81_ECX_TBM;
+        d &= ~CPUID81_EDX_RDTSCP;
+        break;
+    case 0x80000007:
+        a = b = c = 0;
+        d &= CPUID87_EDX_INVARIANT_TSC;
         break;
     default:
         break;

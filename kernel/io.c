@@ -4,8 +4,9 @@
  *
  * In order, first match wins:
  *   1. Tern's own devices, which must answer at once: the virtual 8259
- *      pair (kernel/vpic.c), the PCI CONFIG_ADDRESS latch at 0xcf8, and
- *      the test device when the domain has it (testdev=on);
+ *      pair (kernel/vpic.c), the PCI CONFIG_ADDRESS latch at 0xcf8, the
+ *      ACPI PM timer of a Linux guest, and the test device when the
+ *      domain has it (testdev=on);
  *   2. the ioreq servers (kernel/ioreq/): accesses to 0xcfc-0xcff while
  *      the latch is enabled become PCI_CONFIG requests; everything else
  *      goes as port or MMIO requests to the server that claims it;
@@ -51,8 +52,25 @@ static bool io_port_is_own(const struct domain *d, uint16_t port,
                            unsigned int size)
 {
     return vpic_is_port(port) || ioreq_pci_is_config_address(port, size) ||
+           (d->pm_timer_port && port == d->pm_timer_port) ||
            (d->testdev.enabled && port >= IO_PORT_TESTDEV &&
             port <= IO_PORT_TESTDEV_IRQ);
+}
+
+/*
+ * The ACPI PM timer: a free-running 24-bit counter at 3.579545 MHz (ACPI
+ * spec, "Power Management Timer"), read-only. It lives in Tern, not the
+ * DM, because Linux calibrates the TSC against it and rejects a read
+ * that takes longer than about 50,000 TSC ticks: a round trip to ring 3
+ * under a fully emulated CPU takes longer (docs/linux.md).
+ */
+#define PM_TIMER_HZ     3579545ul
+static uint32_t io_pm_timer(void)
+{
+    uint64_t ns = time_ns();
+    uint64_t ticks = (ns / NSEC_PER_SEC) * PM_TIMER_HZ +
+                     (ns % NSEC_PER_SEC) * PM_TIMER_HZ / NSEC_PER_SEC;
+    return (uint32_t)ticks & 0xffffff;
 }
 
 /* Tern's own devices (step 1); false if the port is not theirs. */
@@ -64,6 +82,11 @@ static bool io_port_own(struct vcpu *v, uint16_t port, unsigned int size,
 
     if (vpic_is_port(port) && vpic_port_access(d->vpic, port, size, in, val))
         return true;
+    if (d->pm_timer_port && port == d->pm_timer_port && size == 4) {
+        if (in)
+            *val = io_pm_timer();
+        return true;                /* writes: read-only, ignored */
+    }
     if (ioreq_pci_is_config_address(port, size)) {
         if (in)
             *val = d->pci_cf8;

@@ -79,7 +79,7 @@ int loader_parse_options(const char *cmdline, struct guest_config *cfg,
                          char *err, size_t err_size)
 {
     *cfg = (struct guest_config){ .kind = GUEST_FLAT, .mem = 16ul << 20,
-                                  .load = 0x7c00 };
+                                  .load = 0x7c00, .kernel_cmdline = "" };
     for (const char *p = cmdline; *p;) {
         while (*p == ' ')
             p++;
@@ -90,6 +90,13 @@ int loader_parse_options(const char *cmdline, struct guest_config *cfg,
         const char *v;
         if (len == 0)
             break;
+        if (len == 2 && w[0] == '-' && w[1] == '-') {
+            /* The rest is the guest kernel's own command line. */
+            while (*p == ' ')
+                p++;
+            cfg->kernel_cmdline = p;
+            break;
+        }
         size_t vlen = 0;
         if (opt_is(w, len, "name", &v)) {
             vlen = MIN((size_t)(p - v), sizeof(cfg->name) - 1);
@@ -104,6 +111,8 @@ int loader_parse_options(const char *cmdline, struct guest_config *cfg,
                 cfg->kind = GUEST_FLAT;
             else if ((size_t)(p - v) == 9 && !memcmp(v, "multiboot", 9))
                 cfg->kind = GUEST_MULTIBOOT;
+            else if ((size_t)(p - v) == 5 && !memcmp(v, "linux", 5))
+                cfg->kind = GUEST_LINUX;
             else
                 goto bad;
         } else if (opt_is(w, len, "mem", &v)) {
@@ -113,6 +122,10 @@ int loader_parse_options(const char *cmdline, struct guest_config *cfg,
         } else if (opt_is(w, len, "load", &v)) {
             if (parse_u64(v, (size_t)(p - v), &cfg->load) || cfg->load < 0x500)
                 goto bad;
+        } else if (opt_is(w, len, "initrd", &v)) {
+            vlen = MIN((size_t)(p - v), sizeof(cfg->initrd) - 1);
+            memcpy(cfg->initrd, v, vlen);
+            cfg->initrd[vlen] = '\0';
         } else if (opt_is(w, len, "testdev", &v)) {
             if ((size_t)(p - v) == 2 && !memcmp(v, "on", 2))
                 cfg->testdev = true;
@@ -122,7 +135,8 @@ int loader_parse_options(const char *cmdline, struct guest_config *cfg,
                 goto bad;
         } else if (!(len > 0 && w[0] == '/')) {
             snprintf(err, err_size, "unknown option '%.*s' (known: name= "
-                     "role= kind= mem= load= testdev=)", (int)len, w);
+                     "role= kind= mem= load= testdev= initrd=, and -- before "
+                     "a Linux command line)", (int)len, w);
             return -EINVAL;
         }
         continue;
@@ -277,7 +291,21 @@ static bool cmdline_value(const char *cmdline, const char *key, char *out,
     return false;
 }
 
-static bool loader_start_one(const struct boot_module *m)
+/* The module called 'name' (its name= or file name), or NULL. */
+static const struct boot_module *module_by_name(const struct boot_info *bi,
+                                                const char *name)
+{
+    for (unsigned int i = 0; i < bi->nr_modules; i++) {
+        char n[MODULE_NAME_MAX];
+        module_name(&bi->modules[i], n);
+        if (!strcmp(n, name))
+            return &bi->modules[i];
+    }
+    return NULL;
+}
+
+static bool loader_start_one(const struct boot_info *bi,
+                             const struct boot_module *m)
 {
     struct guest_config cfg;
     char err[128];
@@ -314,15 +342,23 @@ static bool loader_start_one(const struct boot_module *m)
     }
     const uint8_t *img = phys_to_virt(m->start);
     size_t size = m->end - m->start;
-    int rc = cfg.kind == GUEST_FLAT ? load_flat(d, v, img, size, &cfg)
-                                    : load_multiboot(d, v, img, size, m->cmdline);
+    int rc;
+    if (cfg.kind == GUEST_FLAT)
+        rc = load_flat(d, v, img, size, &cfg);
+    else if (cfg.kind == GUEST_MULTIBOOT)
+        rc = load_multiboot(d, v, img, size, m->cmdline);
+    else
+        rc = loader_linux(d, v, img, size, cfg.initrd[0] ?
+                          module_by_name(bi, cfg.initrd) : NULL,
+                          cfg.kernel_cmdline);
     if (rc) {
         domain_crash(d, "its image could not be loaded (see above)");
         return false;
     }
     pr_info("loader: domain %u '%s': %s image, %zu bytes, %lu MiB RAM, "
             "entry %#lx%s\n", d->id, d->name,
-            cfg.kind == GUEST_FLAT ? "flat real-mode" : "Multiboot",
+            cfg.kind == GUEST_FLAT ? "flat real-mode" :
+            cfg.kind == GUEST_MULTIBOOT ? "Multiboot" : "Linux bzImage",
             size, d->mem_size >> 20, v->regs.rip,
             cfg.testdev ? ", testdev" : "");
     sched_add(v);
@@ -407,8 +443,12 @@ unsigned int loader_start_guests(const struct boot_info *bi)
         if (!cmdline_value(m->cmdline, "role", role, sizeof(role)))
             continue;
         asked++;
+        if (!strcmp(role, "initrd")) {
+            asked--;            /* data for a guest, not a domain */
+            continue;
+        }
         if (!strcmp(role, "guest"))
-            started += loader_start_one(m);
+            started += loader_start_one(bi, m);
     }
     for (unsigned i = 0; i < bi->nr_modules; i++) {
         const struct boot_module *m = &bi->modules[i];
@@ -416,11 +456,11 @@ unsigned int loader_start_guests(const struct boot_info *bi)
             (!strcmp(role, "dm") || !strcmp(role, "user")))
             started += loader_start_user(m, role);
         else if (cmdline_value(m->cmdline, "role", role, sizeof(role)) &&
-                 strcmp(role, "guest") != 0) {
+                 strcmp(role, "guest") != 0 && strcmp(role, "initrd") != 0) {
             char name[MODULE_NAME_MAX];
             module_name(m, name);
             pr_err("loader: module '%s': unknown role '%s' (known: guest, "
-                   "dm, user); not started\n", name, role);
+                   "dm, user, initrd); not started\n", name, role);
         }
     }
     loader_failed = asked - started;

@@ -24,13 +24,14 @@
 #
 # A benchmark, not a test: it passes or fails nothing.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 KERNEL=build/linux/vmlinuz
 INITRD=build/linux/initrd.img
 GUEST_MEM=256                   # MiB, for the guest in both runs
 LINUX_CMDLINE="console=ttyS0 cryptomgr.notests"
 TIMEOUT=600                     # seconds of wall time per run
+# shellcheck disable=SC2054 # the commas are QEMU's, inside one argument
 QEMU_TCG=(qemu-system-x86_64 -accel tcg -machine q35
           -cpu qemu64,+svm,+npt -icount shift=4,sleep=off
           -display none -monitor none -no-reboot)

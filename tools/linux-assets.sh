@@ -68,8 +68,11 @@ fi
 # target folder and then downloads unsandboxed: harmless, but it is
 # noise, so it goes to the log with the rest.
 fail() {
-    echo "linux-assets: $1 (apt's output: $log)" >&2
-    tail -n 5 "$log" >&2
+    echo "linux-assets: $1" >&2
+    if [ -s "$log" ]; then
+        echo "linux-assets: the end of $log:" >&2
+        tail -n 5 "$log" >&2
+    fi
     exit 1
 }
 
@@ -91,13 +94,13 @@ fetch() {
 # The one .deb of package $1 in debs/, downloading it ($2, a package
 # name with an optional =version) when there is none.
 deb_of() {
-    local f
-    f=$(ls "$debs/$1"_*.deb 2>/dev/null | head -n1)
-    if [ -z "$f" ]; then
+    local f=("$debs/$1"_*.deb)
+    if [ ! -e "${f[0]}" ]; then
         fetch "$2"
-        f=$(ls "$debs/$1"_*.deb | head -n1)
+        f=("$debs/$1"_*.deb)
+        [ -e "${f[0]}" ] || fail "apt-get download $2 left no $1_*.deb"
     fi
-    echo "$f"
+    echo "${f[0]}"
 }
 
 # linux-image-amd64 is a metapackage: it holds no kernel, only a

@@ -135,6 +135,7 @@ struct domain {
     uint64_t ioreq_gen;     /* bumped by every change to the servers */
     uint32_t pci_cf8;
     struct vpic *vpic;
+    uint16_t pm_timer_port;         /* ACPI PM timer in Tern; 0: none */
     unsigned int pause_count;
     /* Device models: targets[i] still paused by us (bit i); targets
      * whose RAM is mapped into us (bit i). */

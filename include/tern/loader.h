@@ -13,6 +13,11 @@
  *   mem=SIZE           guest RAM (default 16M; K/M/G suffixes)
  *   load=ADDR          where a flat image goes (default 0x7c00)
  *   testdev=on|off     the test device of kernel/io.c (default off)
+ *   kind=linux         a Linux bzImage, booted by the Linux x86 boot
+ *                      protocol (kernel/loader_linux.c) with the initrd
+ *                      module named by initrd=NAME (role=initrd); what
+ *                      follows " -- " on the line is the kernel's
+ *                      command line
  * Anything wrong (unknown option, bad value, image too big, bad
  * Multiboot header) is reported by name and that guest is not started.
  */
@@ -28,7 +33,7 @@ unsigned int loader_start_guests(const struct boot_info *bi);
 extern unsigned int loader_failed;
 
 /* The parser for one module's options, exposed for unit tests. */
-enum guest_kind { GUEST_FLAT, GUEST_MULTIBOOT };
+enum guest_kind { GUEST_FLAT, GUEST_MULTIBOOT, GUEST_LINUX };
 struct guest_config {
     char name[32];
     bool is_guest;
@@ -36,9 +41,20 @@ struct guest_config {
     uint64_t mem;
     uint64_t load;
     bool testdev;
+    char initrd[32];            /* kind=linux: the initrd module's name */
+    const char *kernel_cmdline; /* after " -- " on the line, or "" */
 };
 /* 0, or -EINVAL with a message naming the bad option in 'err'. */
 int loader_parse_options(const char *cmdline, struct guest_config *cfg,
                          char *err, size_t err_size);
+
+struct domain;
+struct vcpu;
+struct boot_module;
+/* kernel/loader_linux.c: load a bzImage and its initrd into d, set v up
+ * for the 32-bit entry. 0, or a negative errno after a message. */
+int loader_linux(struct domain *d, struct vcpu *v, const uint8_t *img,
+                 size_t size, const struct boot_module *initrd,
+                 const char *cmdline);
 
 #endif
