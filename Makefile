@@ -32,10 +32,11 @@ KERNEL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_C)) \
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run run-bochs gdb test unit bench clean iso usb
+.PHONY: all deps run run-bochs run-linux gdb test unit bench clean iso usb
 all: $(BUILD)/tern.elf $(BUILD)/tern.iso $(BUILD)/efi/BOOTX64.EFI
 # The GNU-EFI loader, $(BUILD)/efi/BOOTX64.EFI (= $(EFI_APP)): boot/efi/efi.mk.
 include boot/efi/efi.mk
+include tools/linux.mk
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): tools/deps.sh
@@ -96,6 +97,20 @@ run: all
 
 run-bochs: all
 	@bash tools/run-bochs.sh $(BUILD)/tern.iso
+
+# `make run-linux`: Debian's kernel as a guest of Tern, its devices served
+# by the ring-3 DM, with a busybox shell on this terminal through the
+# DM's UART (docs/linux.md). Ctrl-A X quits QEMU.
+LINUX_ISO := $(BUILD)/linux/tern-linux.iso
+LINUX_GUEST_ARGS := name=linux role=guest kind=linux mem=256M initrd=initrd
+$(LINUX_ISO): $(BUILD)/tern.elf $(BUILD)/dm/dm.elf $(LINUX_KERNEL) $(LINUX_INITRD) tools/mkiso.sh
+	@echo "  ISO     $@"
+	@bash tools/mkiso.sh $@ $(BUILD)/tern.elf "$(CMDLINE)" \
+	    $(LINUX_KERNEL) "$(LINUX_GUEST_ARGS) console=raw -- console=ttyS0 tern.shell=1" \
+	    $(LINUX_INITRD) "name=initrd role=initrd" \
+	    $(BUILD)/dm/dm.elf "name=dm role=dm target=linux"
+run-linux: all $(LINUX_ISO)
+	@bash tools/run-qemu.sh $(LINUX_ISO)
 
 gdb: all
 	@bash tools/gdb.sh $(BUILD)/tern.iso $(BUILD)/tern.elf

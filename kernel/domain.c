@@ -177,6 +177,10 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 
 void domain_console_putc(struct domain *d, char c)
 {
+    if (d->console_raw) {
+        console_write_unlocked(&c, 1);  /* one CPU, interrupts off */
+        return;
+    }
     if (c == '\r')
         return;
     if (c != '\n' && d->console_len < sizeof(d->console) - 1) {

@@ -122,6 +122,11 @@ int loader_parse_options(const char *cmdline, struct guest_config *cfg,
         } else if (opt_is(w, len, "load", &v)) {
             if (parse_u64(v, (size_t)(p - v), &cfg->load) || cfg->load < 0x500)
                 goto bad;
+        } else if (opt_is(w, len, "console", &v)) {
+            if ((size_t)(p - v) == 3 && !memcmp(v, "raw", 3))
+                cfg->rawcon = true;
+            else
+                goto bad;
         } else if (opt_is(w, len, "initrd", &v)) {
             vlen = MIN((size_t)(p - v), sizeof(cfg->initrd) - 1);
             memcpy(cfg->initrd, v, vlen);
@@ -135,7 +140,8 @@ int loader_parse_options(const char *cmdline, struct guest_config *cfg,
                 goto bad;
         } else if (!(len > 0 && w[0] == '/')) {
             snprintf(err, err_size, "unknown option '%.*s' (known: name= "
-                     "role= kind= mem= load= testdev= initrd=, and -- before "
+                     "role= kind= mem= load= testdev= initrd= console=, and -- "
+                     "before "
                      "a Linux command line)", (int)len, w);
             return -EINVAL;
         }
@@ -334,6 +340,7 @@ static bool loader_start_one(const struct boot_info *bi,
     if (!d)
         return false;
     d->testdev.enabled = cfg.testdev;
+    d->console_raw = cfg.rawcon;
     struct vcpu *v = domain_add_vcpu(d, cfg.kind == GUEST_FLAT ?
                                      HVM_START_REAL : HVM_START_PROTECTED32);
     if (!v) {

@@ -143,6 +143,7 @@ struct domain {
 
     struct testdev testdev;
     uint64_t unclaimed_io, unclaimed_mmio;  /* default-handled accesses */
+    bool console_raw;               /* console=raw: no prefix, no buffering */
     char console[160];              /* port 0xe9 line being assembled */
     unsigned int console_len;
 };

@@ -13,6 +13,9 @@
  *   mem=SIZE           guest RAM (default 16M; K/M/G suffixes)
  *   load=ADDR          where a flat image goes (default 0x7c00)
  *   testdev=on|off     the test device of kernel/io.c (default off)
+ *   console=raw        its console output goes out as it comes, without
+ *                      "[NAME] " and line buffering: for an interactive
+ *                      shell (make run-linux)
  *   kind=linux         a Linux bzImage, booted by the Linux x86 boot
  *                      protocol (kernel/loader_linux.c) with the initrd
  *                      module named by initrd=NAME (role=initrd); what
@@ -42,6 +45,7 @@ struct guest_config {
     uint64_t load;
     bool testdev;
     char initrd[32];            /* kind=linux: the initrd module's name */
+    bool rawcon;                /* console=raw: its output unprefixed */
     const char *kernel_cmdline; /* after " -- " on the line, or "" */
 };
 /* 0, or -EINVAL with a message naming the bad option in 'err'. */

@@ -50,6 +50,11 @@ OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
 emu_timeout() {
+    # A case may ask for more (a Linux boot): EMU_TIMEOUT=seconds.
+    if [ -n "${EMU_TIMEOUT:-}" ]; then
+        echo $((EMU_TIMEOUT * TEST_TIMEOUT_SCALE))
+        return
+    fi
     local base
     case $1 in
         qemu|usb-bios) base=60 ;;
