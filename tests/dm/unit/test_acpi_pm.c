@@ -6,8 +6,9 @@
  * control register at 0xcf9.
  *
  * Built by `make -f dm/Makefile units` (see dm/Makefile). The fake
- * platform records shutdowns and resets; the device must never touch an
- * interrupt line (it raises no SCI), so set_irq fails the test.
+ * platform (fake_platform.h) records shutdowns and resets; the device
+ * must never touch an interrupt line (it raises no SCI), so it may drive
+ * none and set_irq fails the test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,64 +21,13 @@
 #include <acpi_pm.h>
 #include <device.h>
 
+#include "fake_platform.h"
+
 #define NS          1000000000ull
 #define SLP_EN      (1u << 13)
 #define SLP_TYP(t)  ((unsigned)(t) << 10)
 #define WAK_STS     (1u << 15)
 #define TMR_STS     (1u << 0)
-
-/* dm/lib/printf.c, linked in, calls these. */
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
-
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
-
-/* ---- the fake platform ---- */
-
-static uint64_t now;
-static int shutdowns, status, resets;
-
-static void fake_set_irq(void *ctx, unsigned int irq, int level)
-{
-    (void)ctx;
-    fail_msg("set_irq(%u, %d): the PM block raises no SCI", irq, level);
-}
-
-static void fake_shutdown(void *ctx, int st)
-{
-    (void)ctx;
-    shutdowns++;
-    status = st;
-}
-
-static void fake_reset(void *ctx)
-{
-    assert_ptr_equal(ctx, &now);    /* the platform's ctx is passed on */
-    resets++;
-}
-
-static uint64_t fake_now(void *ctx)
-{
-    (void)ctx;
-    return now;
-}
-
-static const struct dm_platform platform = {
-    .ctx = &now,
-    .set_irq = fake_set_irq,
-    .shutdown = fake_shutdown,
-    .now_ns = fake_now,
-};
 
 static struct acpi_pm pm;
 static struct dm_bus bus;
@@ -85,11 +35,11 @@ static struct dm_bus bus;
 static int setup(void **state)
 {
     (void)state;
-    now = 0;
-    shutdowns = resets = 0;
-    status = -1;
+    fake_init();
+    fake.shutdown_ok = true;
+    fake.status = -1;
     memset(&bus, 0, sizeof(bus));
-    acpi_pm_init(&pm, &platform, fake_reset);
+    acpi_pm_init(&pm, &fake_platform, fake_reset);
     assert_int_equal(dm_bus_add(&bus, DM_SPACE_PORT, ACPI_PM_EVT_PORT,
                                 ACPI_PM_EVT_PORT + 3, &acpi_pm_evt_ops, &pm,
                                 "acpi-pm1-evt"), 0);
@@ -163,7 +113,7 @@ static void test_pm1_en_sticks(void **state)
     out(0x600, 4, 0x01000000);
     assert_int_equal(in(0x602, 2), 0x0100);
     assert_int_equal(in(0x600, 4), 0x01000000);
-    assert_int_equal(shutdowns + resets, 0);
+    assert_int_equal(fake.shutdowns + fake.resets, 0);
 }
 
 /* The write Tern's own kernel makes (outw of SLP_TYP | SLP_EN). */
@@ -171,9 +121,9 @@ static void test_s5_powers_off(void **state)
 {
     (void)state;
     out(0x604, 2, SLP_TYP(ACPI_PM_SLP_TYP_S5) | SLP_EN);
-    assert_int_equal(shutdowns, 1);
-    assert_int_equal(status, 0);
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.shutdowns, 1);
+    assert_int_equal(fake.status, 0);
+    assert_int_equal(fake.resets, 0);
 }
 
 /* ACPICA's legacy sleep (Linux's poweroff): clear WAK_STS, read PM1_CNT,
@@ -186,11 +136,11 @@ static void test_linux_poweroff_sequence(void **state)
     cnt &= (uint16_t)~(SLP_TYP(7) | SLP_EN);
     cnt |= SLP_TYP(ACPI_PM_SLP_TYP_S5);
     out(0x604, 2, cnt);                             /* write #1 */
-    assert_int_equal(shutdowns, 0);
+    assert_int_equal(fake.shutdowns, 0);
     assert_int_equal(in(0x604, 2), SLP_TYP(5) | 1); /* SLP_TYP reads back */
     out(0x604, 2, cnt | SLP_EN);                    /* write #2 */
-    assert_int_equal(shutdowns, 1);
-    assert_int_equal(status, 0);
+    assert_int_equal(fake.shutdowns, 1);
+    assert_int_equal(fake.status, 0);
     assert_int_equal(in(0x604, 2) & SLP_EN, 0);     /* write-only */
 }
 
@@ -199,13 +149,13 @@ static void test_s5_byte_write(void **state)
 {
     (void)state;
     out(0x605, 1, (SLP_TYP(5) | SLP_EN) >> 8);
-    assert_int_equal(shutdowns, 1);
+    assert_int_equal(fake.shutdowns, 1);
     /* SLP_EN alone with the stored SLP_TYP 5: the low byte's write
      * leaves the high byte's SLP_TYP as it was. */
     out(0x604, 1, 0x00);
     assert_int_equal(in(0x604, 2), SLP_TYP(5) | 1);
     out(0x605, 1, (SLP_TYP(5) | SLP_EN) >> 8);
-    assert_int_equal(shutdowns, 2);
+    assert_int_equal(fake.shutdowns, 2);
 }
 
 /* A sleep state the DSDT does not offer: nothing sleeps, WAK_STS says
@@ -223,8 +173,8 @@ static void test_other_sleep_types(void **state)
     }
     /* SLP_TYP 5 without SLP_EN does nothing either. */
     out(0x604, 2, SLP_TYP(5));
-    assert_int_equal(shutdowns, 0);
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.shutdowns, 0);
+    assert_int_equal(fake.resets, 0);
 }
 
 static void test_timer_counts(void **state)
@@ -236,8 +186,8 @@ static void test_timer_counts(void **state)
                            86400 * 365 * NS + 5 };
     uint32_t prev = 0;
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        now = t[i];
-        uint32_t want = ticks_at(now);
+        fake.now = t[i];
+        uint32_t want = ticks_at(fake.now);
         assert_int_equal(in(0x608, 4), want);
         assert_int_equal(in(0x608, 2), want & 0xffff);
         assert_int_equal(in(0x60a, 2), want >> 16);   /* bits 31:24 are 0 */
@@ -249,11 +199,11 @@ static void test_timer_counts(void **state)
     }
     assert_int_equal(ticks_at(NS), ACPI_PM_TMR_HZ);
     out(0x608, 4, 0x12345678);                      /* read-only */
-    assert_int_equal(in(0x608, 4), ticks_at(now));
+    assert_int_equal(in(0x608, 4), ticks_at(fake.now));
     /* The 24-bit wrap: 2^24 clocks is about 4.687 s. */
-    now = ns_of(1u << 24) - 1;
+    fake.now = ns_of(1u << 24) - 1;
     assert_int_equal(in(0x608, 4), 0xffffff);
-    now = ns_of(1u << 24);
+    fake.now = ns_of(1u << 24);
     assert_int_equal(in(0x608, 4), 0);
 }
 
@@ -261,17 +211,17 @@ static void test_timer_counts(void **state)
 static void test_timer_status(void **state)
 {
     (void)state;
-    now = ns_of(1u << 23) - 1;
+    fake.now = ns_of(1u << 23) - 1;
     assert_int_equal(in(0x600, 2) & TMR_STS, 0);
-    now = ns_of(1u << 23);
+    fake.now = ns_of(1u << 23);
     assert_int_equal(in(0x600, 2) & TMR_STS, TMR_STS);
-    now += NS;
+    fake.now += NS;
     assert_int_equal(in(0x600, 2) & TMR_STS, TMR_STS);  /* stays set */
     out(0x600, 2, TMR_STS);
     assert_int_equal(in(0x600, 2) & TMR_STS, 0);
-    now = ns_of(2u << 23) - 1;
+    fake.now = ns_of(2u << 23) - 1;
     assert_int_equal(in(0x600, 2) & TMR_STS, 0);
-    now = ns_of(2u << 23);                          /* bit 23 falls */
+    fake.now = ns_of(2u << 23);                     /* bit 23 falls */
     assert_int_equal(in(0x600, 2) & TMR_STS, TMR_STS);
     /* Writing 0 clears nothing. */
     out(0x600, 2, 0);
@@ -283,25 +233,25 @@ static void test_reset_register(void **state)
 {
     (void)state;
     out(0xcf9, 1, 0x02);                            /* SYS_RST: no reset yet */
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
     assert_int_equal(in(0xcf9, 1), 0x02);
     out(0xcf9, 1, 0x06);                            /* RST_CPU */
-    assert_int_equal(resets, 1);
+    assert_int_equal(fake.resets, 1);
     assert_int_equal(in(0xcf9, 1), 0x02);           /* RST_CPU reads 0 */
     out(0xcf9, 1, 0x0e);                            /* FULL_RST too */
-    assert_int_equal(resets, 2);
+    assert_int_equal(fake.resets, 2);
     assert_int_equal(in(0xcf9, 1), 0x0a);
-    assert_int_equal(shutdowns, 0);
+    assert_int_equal(fake.shutdowns, 0);
 }
 
 /* Without a reset callback, a reset is ignored. */
 static void test_reset_without_callback(void **state)
 {
     (void)state;
-    acpi_pm_init(&pm, &platform, NULL);
+    acpi_pm_init(&pm, &fake_platform, NULL);
     out(0xcf9, 1, 0x06);
-    assert_int_equal(resets, 0);
-    assert_int_equal(shutdowns, 0);
+    assert_int_equal(fake.resets, 0);
+    assert_int_equal(fake.shutdowns, 0);
 }
 
 /* Accesses wider than a register block are not the device's. */

@@ -6,7 +6,8 @@
  *
  * Built by `make -f dm/Makefile units` (see dm/Makefile): linked with all
  * of dm/devices/ and dm/lib's string and printf, under ASan and UBSan.
- * The devices here are recorders that remember the last access.
+ * The devices here are recorders that remember the last access; the
+ * hypercall stubs printf needs come from fake_platform.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,21 +18,7 @@
 
 #include <device.h>
 
-/* dm/lib/printf.c wants these hypercalls; nothing here prints. */
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
-
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
+#include "fake_platform.h"
 
 /* ---- a recording device ---- */
 

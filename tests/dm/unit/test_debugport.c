@@ -4,7 +4,8 @@
  * registered on a bus as dm/main.c registers them.
  *
  * Built by `make -f dm/Makefile units` (see dm/Makefile). The fake
- * platform records console output and shutdown statuses.
+ * platform (fake_platform.h) records console output and shutdown
+ * statuses; the device drives no interrupt line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,76 +17,18 @@
 #include <debugport.h>
 #include <device.h>
 
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
+#include "fake_platform.h"
 
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
-
-/* ---- the fake platform ---- */
-
-struct fake {
-    char out[64];
-    size_t outlen;
-    unsigned int console_calls;
-    int shutdowns, status;
-};
-
-static void fake_set_irq(void *ctx, unsigned int irq, int level)
-{
-    (void)ctx;
-    fail_msg("set_irq(%u, %d)", irq, level);
-}
-
-static void fake_console_write(void *ctx, const char *s, size_t len)
-{
-    struct fake *f = ctx;
-    assert_true(f->outlen + len < sizeof(f->out));
-    memcpy(f->out + f->outlen, s, len);
-    f->outlen += len;
-    f->out[f->outlen] = 0;
-    f->console_calls++;
-}
-
-static void fake_shutdown(void *ctx, int status)
-{
-    struct fake *f = ctx;
-    f->shutdowns++;
-    f->status = status;
-}
-
-static uint64_t fake_now_ns(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static struct fake fake;
-static const struct dm_platform platform = {
-    .ctx = &fake,
-    .set_irq = fake_set_irq,
-    .console_write = fake_console_write,
-    .shutdown = fake_shutdown,
-    .now_ns = fake_now_ns,
-};
 static struct debugport debugport;
 static struct dm_bus bus;
 
 static int setup(void **state)
 {
     (void)state;
-    memset(&fake, 0, sizeof(fake));
+    fake_init();
+    fake.shutdown_ok = true;
     memset(&bus, 0, sizeof(bus));
-    debugport_init(&debugport, &platform);
+    debugport_init(&debugport, &fake_platform);
     assert_int_equal(dm_bus_add(&bus, DM_SPACE_PORT, 0xe9, 0xe9,
                                 &debugcon_ops, &debugport, "debugcon"), 0);
     assert_int_equal(dm_bus_add(&bus, DM_SPACE_PORT, 0xf4, 0xf7,

@@ -7,7 +7,9 @@
  * probes the controller and when it reboots through it.
  *
  * Built by `make -f dm/Makefile units` (see dm/Makefile). The fake
- * platform records interrupt line levels and resets.
+ * platform (fake_platform.h) records interrupt line levels and resets;
+ * the device may drive IRQ 1 and 12, only to change their level, and
+ * never shuts the guest down.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,8 @@
 
 #include <device.h>
 #include <i8042.h>
+
+#include "fake_platform.h"
 
 /* Status and command byte bits, as Linux's i8042.h names them. */
 #define STR_OBF         0x01
@@ -33,64 +37,17 @@
 #define CTR_KBDDIS      0x10
 #define CTR_AUXDIS      0x20
 
-/* dm/lib/printf.c, linked in, calls these. */
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
-
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
-
-/* ---- the fake platform ---- */
-
-static int level[16], rises[16], resets;
-
-static void fake_set_irq(void *ctx, unsigned int irq, int lvl)
-{
-    (void)ctx;
-    assert_true(irq == 1 || irq == 12);
-    assert_int_not_equal(level[irq], lvl);      /* only changes are sent */
-    if (lvl)
-        rises[irq]++;
-    level[irq] = lvl;
-}
-
-static void fake_shutdown(void *ctx, int status)
-{
-    (void)ctx;
-    fail_msg("shutdown(%d): the 8042 ends nothing but by reset", status);
-}
-
-static void fake_reset(void *ctx)
-{
-    (void)ctx;
-    resets++;
-}
-
-static const struct dm_platform platform = {
-    .set_irq = fake_set_irq,
-    .shutdown = fake_shutdown,
-};
-
 static struct i8042 kbc;
 static struct dm_bus bus;
 
 static int setup(void **state)
 {
     (void)state;
-    memset(level, 0, sizeof(level));
-    memset(rises, 0, sizeof(rises));
-    resets = 0;
+    fake_init();
+    fake.irq_lines = 1u << 1 | 1u << 12;
+    fake.irq_changes_only = true;
     memset(&bus, 0, sizeof(bus));
-    i8042_init(&kbc, &platform, fake_reset);
+    i8042_init(&kbc, &fake_platform, fake_reset);
     assert_int_equal(dm_bus_add(&bus, DM_SPACE_PORT, I8042_DATA_PORT,
                                 I8042_DATA_PORT, &i8042_data_ops, &kbc,
                                 "i8042-data"), 0);
@@ -163,7 +120,7 @@ static void test_self_and_interface_tests(void **state)
     assert_int_equal(take(0), 0x00);
     out(0x64, 0xa9);
     assert_int_equal(take(0), 0x00);
-    assert_int_equal(rises[1] + rises[12], 0);
+    assert_int_equal(fake.rises[1] + fake.rises[12], 0);
 }
 
 static void test_command_byte(void **state)
@@ -195,21 +152,21 @@ static void test_kbd_irq(void **state)
 {
     (void)state;
     out(0x64, 0xaa);                                /* KBDINT is on */
-    assert_int_equal(level[1], 1);
+    assert_int_equal(fake.level[1], 1);
     assert_int_equal(take(0), 0x55);
-    assert_int_equal(level[1], 0);
-    assert_int_equal(rises[1], 1);
+    assert_int_equal(fake.level[1], 0);
+    assert_int_equal(fake.rises[1], 1);
     /* Turning KBDINT off with a byte waiting drops the line; on again
      * raises it. */
     out(0x64, 0xab);
-    assert_int_equal(level[1], 1);
+    assert_int_equal(fake.level[1], 1);
     write_ctr(0x64);
-    assert_int_equal(level[1], 0);
+    assert_int_equal(fake.level[1], 0);
     write_ctr(0x65);
-    assert_int_equal(level[1], 1);
+    assert_int_equal(fake.level[1], 1);
     assert_int_equal(take(0), 0x00);
-    assert_int_equal(level[1], 0);
-    assert_int_equal(rises[12], 0);
+    assert_int_equal(fake.level[1], 0);
+    assert_int_equal(fake.rises[12], 0);
 }
 
 /* 0xd3: the byte comes back from the mouse side, IRQ 12 if AUXINT. */
@@ -226,10 +183,10 @@ static void test_loopbacks(void **state)
     write_ctr(0x44 | CTR_AUXINT);
     out(0x64, 0xd3);
     out(0x60, 0xa5);
-    assert_int_equal(level[12], 1);
-    assert_int_equal(level[1], 0);
+    assert_int_equal(fake.level[12], 1);
+    assert_int_equal(fake.level[1], 0);
     assert_int_equal(take(STR_AUXDATA), 0xa5);
-    assert_int_equal(level[12], 0);
+    assert_int_equal(fake.level[12], 0);
 }
 
 /* No keyboard, no mouse: a byte for either gets 0xfe and TIMEOUT. */
@@ -238,14 +195,14 @@ static void test_no_devices(void **state)
     (void)state;
     write_ctr(0x44 | CTR_KBDINT | CTR_AUXINT);
     out(0x60, 0xf2);                                /* keyboard: GET ID */
-    assert_int_equal(level[1], 1);
+    assert_int_equal(fake.level[1], 1);
     assert_int_equal(take(STR_TIMEOUT), 0xfe);
     out(0x64, 0xd4);                                /* mouse: GET ID */
     out(0x60, 0xf2);
-    assert_int_equal(level[12], 1);
-    assert_int_equal(level[1], 0);
+    assert_int_equal(fake.level[12], 1);
+    assert_int_equal(fake.level[1], 0);
     assert_int_equal(take(STR_AUXDATA | STR_TIMEOUT), 0xfe);
-    assert_int_equal(level[12], 0);
+    assert_int_equal(fake.level[12], 0);
 }
 
 static void test_output_port_and_reset(void **state)
@@ -256,20 +213,20 @@ static void test_output_port_and_reset(void **state)
     assert_int_equal(take(0), 0x03);                /* not in reset, A20 */
     out(0x64, 0xd1);                                /* A20 on, as Linux */
     out(0x60, 0xdf);
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
     out(0x64, 0xd0);
     assert_int_equal(take(0), 0xdf);
     out(0x64, 0xff);                                /* pulses nothing */
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
     out(0x64, 0xfd);                                /* bit 1 only: A20 */
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
     out(0x64, 0xfe);                                /* the reset line */
-    assert_int_equal(resets, 1);
+    assert_int_equal(fake.resets, 1);
     out(0x64, 0xf0);
-    assert_int_equal(resets, 2);
+    assert_int_equal(fake.resets, 2);
     out(0x64, 0xd1);                                /* reset through D1 */
     out(0x60, 0xde);
-    assert_int_equal(resets, 3);
+    assert_int_equal(fake.resets, 3);
 }
 
 /* A command interrupted by another does not take the next data byte. */
@@ -281,7 +238,7 @@ static void test_pending_command_dropped(void **state)
     out(0x64, 0xaa);                                /* replaces 0xd1 */
     assert_int_equal(take(0), 0x55);
     out(0x60, 0x00);                                /* keyboard, not D1 */
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
     assert_int_equal(take(STR_TIMEOUT), 0xfe);
     out(0x64, 0x12);                                /* unknown: ignored */
     assert_int_equal(status() & STR_OBF, 0);
@@ -290,9 +247,9 @@ static void test_pending_command_dropped(void **state)
 static void test_reset_without_callback(void **state)
 {
     (void)state;
-    i8042_init(&kbc, &platform, NULL);
+    i8042_init(&kbc, &fake_platform, NULL);
     out(0x64, 0xfe);
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
 }
 
 /*
@@ -309,7 +266,7 @@ static void test_linux_probe(void **state)
     out(0x64, 0xd1);
     out(0x60, 0xdf);
     out(0x64, 0xff);
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
     /* i8042_controller_check: flush finds the output buffer empty. */
     assert_int_equal(status() & STR_OBF, 0);
     /* i8042_controller_init: two equal CTR reads; no keylock; keyboard
@@ -333,7 +290,7 @@ static void test_linux_probe(void **state)
     write_ctr(ctr);
     out(0x64, 0xd3);
     out(0x60, 0xa5);
-    assert_int_equal(level[12], 1);
+    assert_int_equal(fake.level[12], 1);
     assert_int_equal(take(STR_AUXDATA), 0xa5);
     ctr = (uint8_t)((ctr | CTR_AUXDIS) & ~CTR_AUXINT);
     write_ctr(ctr);
@@ -350,18 +307,18 @@ static void test_linux_probe(void **state)
     write_ctr((uint8_t)((ctr & ~(CTR_KBDDIS | CTR_AUXDIS)) |
                         CTR_KBDINT | CTR_AUXINT));
     out(0x60, 0xf2);
-    assert_int_equal(level[1], 1);
+    assert_int_equal(fake.level[1], 1);
     assert_int_equal(take(STR_TIMEOUT), 0xfe);
     out(0x64, 0xd4);
     out(0x60, 0xf2);
-    assert_int_equal(level[12], 1);
+    assert_int_equal(fake.level[12], 1);
     assert_int_equal(take(STR_AUXDATA | STR_TIMEOUT), 0xfe);
-    assert_int_equal(resets, 0);
+    assert_int_equal(fake.resets, 0);
     /* Reboot when the ACPI reset register did not work: wait for an
      * empty input buffer, then pulse the reset line. */
     assert_int_equal(status() & STR_IBF, 0);
     out(0x64, 0xfe);
-    assert_int_equal(resets, 1);
+    assert_int_equal(fake.resets, 1);
 }
 
 int main(void)

@@ -5,7 +5,7 @@
  * and the mmio_moved reports, bad accesses, and pcitest's BAR 0
  * registers.
  *
- * The fake platform records mmio_moved calls.
+ * The fake platform (fake_platform.h) records mmio_moved calls.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,42 +16,10 @@
 
 #include <pci.h>
 
-/* ---- the fake platform ---- */
+#include "fake_platform.h"
 
-static struct moved {
-    void *dev;
-    uint64_t old_base, new_base, size;
-} moves[16];
-static unsigned int nmoves;
-
-static void fake_mmio_moved(void *ctx, void *dev, uint64_t old_base,
-                            uint64_t new_base, uint64_t size)
-{
-    (void)ctx;
-    assert_true(nmoves < 16);
-    moves[nmoves++] = (struct moved){ dev, old_base, new_base, size };
-}
-
-static const struct dm_platform fake = {
-    .mmio_moved = fake_mmio_moved,
-};
-
+/* A platform without a mmio_moved callback (which may be NULL). */
 static const struct dm_platform fake_no_moves = { 0 };
-
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
-
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
 
 #define SBDF_HOST   0x0000u             /* 00:00.0 */
 #define SBDF_TEST   (3u << 3)           /* 00:03.0 */
@@ -64,9 +32,9 @@ static struct pcitest test;
 static int setup(void **state)
 {
     (void)state;
-    nmoves = 0;
-    pci_host_init(&host, &fake, SBDF_HOST);
-    pcitest_init(&test, &fake, SBDF_TEST, TEST_BASE, TEST_ID);
+    fake_init();
+    pci_host_init(&host, &fake_platform, SBDF_HOST);
+    pcitest_init(&test, &fake_platform, SBDF_TEST, TEST_BASE, TEST_ID);
     return 0;
 }
 
@@ -91,11 +59,11 @@ static uint64_t mmio_read(unsigned int off, unsigned int size)
 
 static void expect_move(unsigned int i, uint64_t old_base, uint64_t new_base)
 {
-    assert_true(i < nmoves);
-    assert_ptr_equal(moves[i].dev, &test.func);
-    assert_int_equal(moves[i].old_base, old_base);
-    assert_int_equal(moves[i].new_base, new_base);
-    assert_int_equal(moves[i].size, PCITEST_MMIO_SIZE);
+    assert_true(i < fake.nmoves);
+    assert_ptr_equal(fake.moves[i].dev, &test.func);
+    assert_int_equal(fake.moves[i].old_base, old_base);
+    assert_int_equal(fake.moves[i].new_base, new_base);
+    assert_int_equal(fake.moves[i].size, PCITEST_MMIO_SIZE);
 }
 
 /* ---- configuration space ---- */
@@ -130,7 +98,7 @@ static void test_pcitest_ids(void **state)
     assert_int_equal(cfg_read(f, 0x3d, 1), 1);          /* INTA# */
     assert_int_equal(pci_func_bar_base(f, 0), TEST_BASE);
     assert_int_equal(pci_func_bar_base(f, 1), 0);
-    assert_int_equal(nmoves, 0);                        /* init reports none */
+    assert_int_equal(fake.nmoves, 0);                   /* init reports none */
 }
 
 static void test_read_only(void **state)
@@ -161,7 +129,7 @@ static void test_read_only(void **state)
     cfg_write(f, 0x04, 2, 0xffff);
     assert_int_equal(cfg_read(f, 0x04, 2), 0x0547);
     assert_int_equal(cfg_read(f, 0x04, 4), 0x0547);     /* status 0 */
-    assert_int_equal(nmoves, 0);                        /* decode stayed on */
+    assert_int_equal(fake.nmoves, 0);                   /* decode stayed on */
 }
 
 static void test_bad_access(void **state)
@@ -185,7 +153,7 @@ static void test_bar_sizing(void **state)
     (void)state;
     struct pci_func *f = &test.func;
     cfg_write(f, 0x04, 2, 0);
-    assert_int_equal(nmoves, 1);
+    assert_int_equal(fake.nmoves, 1);
     expect_move(0, TEST_BASE, 0);
     cfg_write(f, 0x10, 4, 0xffffffff);
     assert_int_equal(cfg_read(f, 0x10, 4), 0xfffff000);     /* 4 KiB, mem32 */
@@ -194,9 +162,9 @@ static void test_bar_sizing(void **state)
         cfg_write(f, reg, 4, 0xffffffff);
         assert_int_equal(cfg_read(f, reg, 4), 0);
     }
-    assert_int_equal(nmoves, 1);                /* decode off: no moves */
+    assert_int_equal(fake.nmoves, 1);           /* decode off: no moves */
     cfg_write(f, 0x04, 2, PCI_COMMAND_MEMORY);
-    assert_int_equal(nmoves, 2);
+    assert_int_equal(fake.nmoves, 2);
     expect_move(1, 0, TEST_BASE);
     /* The low 12 bits are not writable. */
     cfg_write(f, 0x04, 2, 0);
@@ -210,17 +178,17 @@ static void test_bar_move(void **state)
     struct pci_func *f = &test.func;
     /* Written with decode on: moves at once. */
     cfg_write(f, 0x10, 4, 0xfea00000);
-    assert_int_equal(nmoves, 1);
+    assert_int_equal(fake.nmoves, 1);
     expect_move(0, TEST_BASE, 0xfea00000);
     assert_int_equal(pci_func_bar_base(f, 0), 0xfea00000);
     /* One byte at a time: each write that changes it is a move. */
     cfg_write(f, 0x13, 1, 0xc0);
     expect_move(1, 0xfea00000, 0xc0a00000);
     cfg_write(f, 0x13, 1, 0xc0);                /* same value: no move */
-    assert_int_equal(nmoves, 2);
+    assert_int_equal(fake.nmoves, 2);
     /* Other command bits do not move it; address 0 is unassigned. */
     cfg_write(f, 0x04, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    assert_int_equal(nmoves, 2);
+    assert_int_equal(fake.nmoves, 2);
     cfg_write(f, 0x10, 4, 0);
     expect_move(2, 0xc0a00000, 0);
     assert_int_equal(pci_func_bar_base(f, 0), 0);
@@ -228,20 +196,20 @@ static void test_bar_move(void **state)
     pcitest_init(&test, &fake_no_moves, SBDF_TEST, TEST_BASE, TEST_ID);
     cfg_write(f, 0x04, 2, 0);
     assert_int_equal(pci_func_bar_base(f, 0), 0);
-    assert_int_equal(nmoves, 3);
+    assert_int_equal(fake.nmoves, 3);
 }
 
 static void test_io_bar(void **state)
 {
     (void)state;
     struct pci_func f;
-    pci_func_init(&f, &fake, 0x20, 0x1234, 0x5678, 0x020000, 1);
+    pci_func_init(&f, &fake_platform, 0x20, 0x1234, 0x5678, 0x020000, 1);
     pci_func_add_bar(&f, 1, 256, true, 0xc000);
     assert_int_equal(cfg_read(&f, 0x14, 4), 0xc001);
     cfg_write(&f, 0x14, 4, 0xffffffff);
     assert_int_equal(cfg_read(&f, 0x14, 4), 0xffffff01);
     cfg_write(&f, 0x04, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
-    assert_int_equal(nmoves, 0);                /* I/O BARs report none */
+    assert_int_equal(fake.nmoves, 0);           /* I/O BARs report none */
     assert_int_equal(pci_func_bar_base(&f, 1), 0);
 }
 

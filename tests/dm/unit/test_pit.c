@@ -4,9 +4,11 @@
  * byte sequencing, the latch and read-back commands, channel 2 through
  * port 0x61, BCD counting.
  *
- * The fake platform's clock is a variable the tests advance; set_irq
- * calls are recorded. The expected times are computed here with 128-bit
- * arithmetic, independently of pit.c's split arithmetic.
+ * The fake platform's clock (fake.now, fake_platform.h) is a variable
+ * the tests advance; set_irq calls are recorded, and expect_edges()
+ * counts the edges on IRQ 0 among them. The expected times are computed
+ * here with 128-bit arithmetic, independently of pit.c's split
+ * arithmetic.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,56 +19,17 @@
 
 #include <pit.h>
 
-/* ---- the fake platform ---- */
-
-static uint64_t now;
-static struct { unsigned int irq; int level; } irqs[64];
-static unsigned int nirqs;
-
-static void fake_set_irq(void *ctx, unsigned int irq, int level)
-{
-    (void)ctx;
-    assert_true(nirqs < 64);
-    irqs[nirqs].irq = irq;
-    irqs[nirqs].level = level;
-    nirqs++;
-}
-
-static uint64_t fake_now(void *ctx)
-{
-    (void)ctx;
-    return now;
-}
-
-static const struct dm_platform fake = {
-    .set_irq = fake_set_irq,
-    .now_ns = fake_now,
-};
-
-/* dm/lib/printf.c, linked in, calls these. */
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
-
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
+#include "fake_platform.h"
 
 static struct pit pit;
 
 static int setup(void **state)
 {
     (void)state;
-    now = 1000000;          /* 1 ms after boot: tick 1193 */
-    nirqs = 0;
-    pit_init(&pit, &fake);
+    fake_init();
+    fake.irq_lines = FAKE_ANY_IRQ;
+    fake.now = 1000000;     /* 1 ms after boot: tick 1193 */
+    pit_init(&pit, &fake_platform);
     return 0;
 }
 
@@ -123,12 +86,12 @@ static uint8_t readback_status(unsigned int ch)
 /* One edge: assert then deassert IRQ 0, and clear the record. */
 static void expect_edges(unsigned int n)
 {
-    assert_int_equal(nirqs, 2 * n);
-    for (unsigned int i = 0; i < nirqs; i++) {
-        assert_int_equal(irqs[i].irq, 0);
-        assert_int_equal(irqs[i].level, i % 2 == 0);
+    assert_int_equal(fake.nirqs, 2 * n);
+    for (unsigned int i = 0; i < fake.nirqs; i++) {
+        assert_int_equal(fake.irqs[i].irq, 0);
+        assert_int_equal(fake.irqs[i].level, i % 2 == 0);
     }
-    nirqs = 0;
+    fake.nirqs = 0;
 }
 
 /* ---- tests ---- */
@@ -137,8 +100,8 @@ static void test_idle(void **state)
 {
     (void)state;
     assert_int_equal(pit_next_event_ns(&pit), 0);
-    now += 1000000000;
-    pit_update(&pit, now);
+    fake.now += 1000000000;
+    pit_update(&pit, fake.now);
     expect_edges(0);
 }
 
@@ -147,15 +110,15 @@ static void test_conversions(void **state)
     (void)state;
     /* One second of clocks, and a next event far in the future (300+
      * years of uptime) without overflow. */
-    now = 0;
+    fake.now = 0;
     program(0, 2, 1193);
     assert_int_equal(pit_next_event_ns(&pit), ns_of(1193));
-    now = 10000000000000000000ull;
+    fake.now = 10000000000000000000ull;
     program(0, 2, 1193);
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 1193));
-    assert_true(pit_next_event_ns(&pit) > now);
-    assert_true(pit_next_event_ns(&pit) <= now + 1000000);
+    assert_true(pit_next_event_ns(&pit) > fake.now);
+    assert_true(pit_next_event_ns(&pit) <= fake.now + 1000000);
 }
 
 /* Mode 2, ~1 kHz: an edge at every period, at the time next_event said. */
@@ -163,7 +126,7 @@ static void test_mode2_periods(void **state)
 {
     (void)state;
     const uint16_t n = 1193;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     program(0, 2, n);
     expect_edges(0);
     for (unsigned int k = 1; k <= 5; k++) {
@@ -175,17 +138,17 @@ static void test_mode2_periods(void **state)
         expect_edges(1);
     }
     /* Ten periods missed: one edge, and the next stays in phase. */
-    now = ns_of(start + 15 * n) + 1000;
-    pit_update(&pit, now);
+    fake.now = ns_of(start + 15 * n) + 1000;
+    pit_update(&pit, fake.now);
     expect_edges(1);
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 16 * n));
-    pit_update(&pit, now + 1);
+    pit_update(&pit, fake.now + 1);
     expect_edges(0);
     /* The counter runs from n down to 1. */
-    now = ns_of(start + 16 * n + 100);
+    fake.now = ns_of(start + 16 * n + 100);
     assert_int_equal(read16(0), n - 100);
     assert_int_equal(readback_status(0) & 0x80, 0x80);
-    now = ns_of(start + 17 * n - 1);
+    fake.now = ns_of(start + 17 * n - 1);
     assert_int_equal(read16(0), 1);
     assert_int_equal(readback_status(0) & 0x80, 0);     /* OUT low */
 }
@@ -196,20 +159,20 @@ static void test_mode3_square(void **state)
 {
     (void)state;
     const uint16_t n = 100;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     program(0, 3, n);
-    now = ns_of(start + 10);
+    fake.now = ns_of(start + 10);
     assert_int_equal(read16(0), n - 20);
     assert_int_equal(readback_status(0) & 0x80, 0x80);
-    now = ns_of(start + 49);
+    fake.now = ns_of(start + 49);
     assert_int_equal(readback_status(0) & 0x80, 0x80);
-    now = ns_of(start + 50);                /* the second half */
+    fake.now = ns_of(start + 50);           /* the second half */
     assert_int_equal(read16(0), n);
     assert_int_equal(readback_status(0) & 0x80, 0);
-    now = ns_of(start + 60);
+    fake.now = ns_of(start + 60);
     assert_int_equal(read16(0), n - 20);
     assert_int_equal(readback_status(0) & 0x80, 0);
-    now = ns_of(start + 100);
+    fake.now = ns_of(start + 100);
     assert_int_equal(readback_status(0) & 0x80, 0x80);
     expect_edges(1);        /* the access raised the edge that was due */
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 200));
@@ -219,9 +182,9 @@ static void test_mode3_square(void **state)
 static void test_mode2_new_count(void **state)
 {
     (void)state;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     program(0, 2, 1000);
-    now = ns_of(start + 300);
+    fake.now = ns_of(start + 300);
     outb(0x40, 500 & 0xff);
     outb(0x40, 500 >> 8);
     assert_int_equal(readback_status(0) & 0x40, 0x40);     /* NULL COUNT */
@@ -230,7 +193,7 @@ static void test_mode2_new_count(void **state)
     pit_update(&pit, ns_of(start + 1000));
     expect_edges(1);
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 1500));
-    now = ns_of(start + 1100);
+    fake.now = ns_of(start + 1100);
     assert_int_equal(read16(0), 400);
     assert_int_equal(readback_status(0) & 0x40, 0);
 }
@@ -239,7 +202,7 @@ static void test_mode2_new_count(void **state)
 static void test_mode0_one_shot(void **state)
 {
     (void)state;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     program(0, 0, 5000);
     assert_int_equal(readback_status(0) & 0x80, 0);
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 5000));
@@ -249,7 +212,7 @@ static void test_mode0_one_shot(void **state)
     pit_update(&pit, ns_of(start + 100000));
     expect_edges(0);
     /* The counter wraps past 0 and goes on down. */
-    now = ns_of(start + 5001);
+    fake.now = ns_of(start + 5001);
     assert_int_equal(read16(0), 0xffff);
     assert_int_equal(readback_status(0) & 0x80, 0x80);
 }
@@ -257,7 +220,7 @@ static void test_mode0_one_shot(void **state)
 static void test_byte_modes(void **state)
 {
     (void)state;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     /* lo-then-hi: the first byte alone loads nothing (mode 0: OUT low,
      * NULL COUNT); a read gives the low byte, then the high. */
     outb(0x43, 0x30);                       /* ch0, lo/hi, mode 0 */
@@ -266,19 +229,19 @@ static void test_byte_modes(void **state)
     assert_int_equal(pit_next_event_ns(&pit), 0);
     outb(0x40, 0x12);
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 0x1234));
-    now = ns_of(start + 0x34);
+    fake.now = ns_of(start + 0x34);
     assert_int_equal(inb(0x40), 0x00);
     assert_int_equal(inb(0x40), 0x12);
     /* Low byte only: the high byte is 0, reads give the low byte. */
     outb(0x43, 0x50 | 2 << 1);              /* ch1, lo, mode 2 */
     outb(0x41, 0x80);
-    now = ns_of(tick_of(now) + 0x10);
+    fake.now = ns_of(tick_of(fake.now) + 0x10);
     assert_int_equal(inb(0x41), 0x70);
     assert_int_equal(inb(0x41), 0x70);
     /* High byte only: the low byte is 0. */
     outb(0x43, 0x60 | 2 << 1);              /* ch1, hi, mode 2 */
     outb(0x41, 0x02);
-    now = ns_of(tick_of(now) + 1);
+    fake.now = ns_of(tick_of(fake.now) + 1);
     assert_int_equal(inb(0x41), 0x01);      /* 0x1ff */
     assert_int_equal(readback_status(1), 0x80 | 0x20 | 2 << 1);
 }
@@ -287,16 +250,16 @@ static void test_byte_modes(void **state)
 static void test_latch(void **state)
 {
     (void)state;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     program(2, 2, 0x1000);                  /* channel 2: no IRQ */
     outb(0x61, 0x01);                       /* gate 2 high: counting */
-    start = tick_of(now);
-    now = ns_of(start + 0x100);
+    start = tick_of(fake.now);
+    fake.now = ns_of(start + 0x100);
     outb(0x43, 0x80);                       /* latch counter 2 */
-    now = ns_of(start + 0x200);
+    fake.now = ns_of(start + 0x200);
     outb(0x43, 0x80);                       /* ignored: already latched */
     assert_int_equal(inb(0x42), 0x00);
-    now = ns_of(start + 0x300);
+    fake.now = ns_of(start + 0x300);
     assert_int_equal(inb(0x42), 0x0f);      /* 0x0f00 */
     assert_int_equal(read16(2), 0x0d00);    /* live again */
 }
@@ -305,13 +268,13 @@ static void test_latch(void **state)
 static void test_readback(void **state)
 {
     (void)state;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     program(0, 2, 0x400);
     /* Mode 2 out high, NULL COUNT until the count is loaded. */
     assert_int_equal(readback_status(0), 0x80 | 0x40 | 0x30 | 2 << 1);
-    now = ns_of(start + 0x10);
+    fake.now = ns_of(start + 0x10);
     outb(0x43, 0xc2);               /* count and status of counter 0 */
-    now = ns_of(start + 0x20);
+    fake.now = ns_of(start + 0x20);
     assert_int_equal(inb(0x40), 0x80 | 0x30 | 2 << 1);
     assert_int_equal(inb(0x40), 0xf0);
     assert_int_equal(inb(0x40), 0x03);      /* 0x3f0 */
@@ -331,31 +294,31 @@ static void test_channel2_port61(void **state)
     (void)state;
     outb(0x61, (inb(0x61) & ~0x02) | 0x01);
     outb(0x43, 0xb0);                       /* ch2, lo/hi, mode 0 */
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     outb(0x42, 0xe8);
     outb(0x42, 0x2e);                       /* 0x2ee8 = 12008: ~10 ms */
     assert_int_equal(inb(0x61) & 0x21, 0x01);
-    now = ns_of(start + 12007);
+    fake.now = ns_of(start + 12007);
     assert_int_equal(inb(0x61) & 0x20, 0);
-    now = ns_of(start + 12008);
+    fake.now = ns_of(start + 12008);
     assert_int_equal(inb(0x61) & 0x20, 0x20);
-    now += 1000000000;
+    fake.now += 1000000000;
     assert_int_equal(inb(0x61) & 0x20, 0x20);
     expect_edges(0);                        /* channel 2 has no IRQ */
 
     /* The gate pauses mode 0. */
     outb(0x42, 100);
     outb(0x42, 0);
-    start = tick_of(now);
-    now = ns_of(start + 40);
+    start = tick_of(fake.now);
+    fake.now = ns_of(start + 40);
     outb(0x61, 0x00);                       /* gate low */
-    now = ns_of(start + 90);
+    fake.now = ns_of(start + 90);
     assert_int_equal(read16(2), 60);
     outb(0x61, 0x01);
-    now = ns_of(start + 140);
+    fake.now = ns_of(start + 140);
     assert_int_equal(inb(0x61) & 0x20, 0);
     assert_int_equal(read16(2), 10);
-    now = ns_of(start + 150);
+    fake.now = ns_of(start + 150);
     assert_int_equal(inb(0x61) & 0x20, 0x20);
 }
 
@@ -376,31 +339,31 @@ static void test_mode1_trigger(void **state)
     outb(0x43, 0xb2);                       /* ch2, lo/hi, mode 1 */
     outb(0x42, 50);
     outb(0x42, 0);
-    now += 1000000;
+    fake.now += 1000000;
     assert_int_equal(inb(0x61) & 0x20, 0x20);   /* waiting: OUT high */
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     outb(0x61, 0x01);
-    now = ns_of(start + 49);
+    fake.now = ns_of(start + 49);
     assert_int_equal(inb(0x61) & 0x20, 0);
-    now = ns_of(start + 50);
+    fake.now = ns_of(start + 50);
     assert_int_equal(inb(0x61) & 0x20, 0x20);
 }
 
 static void test_bcd(void **state)
 {
     (void)state;
-    uint64_t start = tick_of(now);
+    uint64_t start = tick_of(fake.now);
     outb(0x43, 0x35);                       /* ch0, lo/hi, mode 2, BCD */
     outb(0x40, 0x00);
     outb(0x40, 0x10);                       /* 1000 clocks */
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 1000));
-    now = ns_of(start + 1);
+    fake.now = ns_of(start + 1);
     assert_int_equal(read16(0), 0x0999);
-    now = ns_of(start + 255);
+    fake.now = ns_of(start + 255);
     assert_int_equal(read16(0), 0x0745);
     /* 0 is 10000 in BCD. */
     outb(0x43, 0x35);
-    start = tick_of(now);
+    start = tick_of(fake.now);
     outb(0x40, 0x00);
     outb(0x40, 0x00);
     assert_int_equal(pit_next_event_ns(&pit), ns_of(start + 10000));

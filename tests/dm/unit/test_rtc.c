@@ -5,8 +5,8 @@
  * the clock, register C's flags and IRQ 8, UIP, NVRAM and the
  * memory-size bytes.
  *
- * The fake platform's clock is a variable the tests advance; IRQ 8's
- * level changes are recorded.
+ * The fake platform's clock (fake.now, fake_platform.h) is a variable
+ * the tests advance; IRQ 8's level changes are recorded.
  */
 #define _GNU_SOURCE     /* timegm */
 #include <setjmp.h>
@@ -19,45 +19,7 @@
 
 #include <rtc.h>
 
-/* ---- the fake platform ---- */
-
-static uint64_t now;
-static int irq_level = -1;      /* the last level set; -1: never set */
-static unsigned int irq_calls;
-
-static void fake_set_irq(void *ctx, unsigned int irq, int level)
-{
-    (void)ctx;
-    assert_int_equal(irq, RTC_IRQ);
-    irq_level = level;
-    irq_calls++;
-}
-
-static uint64_t fake_now(void *ctx)
-{
-    (void)ctx;
-    return now;
-}
-
-static const struct dm_platform fake = {
-    .set_irq = fake_set_irq,
-    .now_ns = fake_now,
-};
-
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
-
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
+#include "fake_platform.h"
 
 #define NS          1000000000ull
 #define MIB         (1024ull * 1024)
@@ -68,10 +30,15 @@ static struct rtc rtc;
 
 static void init_at(uint64_t epoch, uint64_t mem)
 {
-    now = 0;
-    irq_level = -1;
-    irq_calls = 0;
-    rtc_init(&rtc, &fake, epoch, mem);
+    fake_init();
+    fake.irq_lines = 1u << RTC_IRQ;
+    rtc_init(&rtc, &fake_platform, epoch, mem);
+}
+
+/* The last level set on IRQ 8; -1: never set. */
+static int irq_level(void)
+{
+    return fake.nirqs ? fake.level[RTC_IRQ] : -1;
 }
 
 static int setup(void **state)
@@ -159,7 +126,7 @@ static void test_bcd_24h(void **state)
     expect_time(want);
     assert_int_equal(cmos_read(0x0b), 0x02);
     assert_int_equal(cmos_read(0x0d), 0x80);
-    now = 3 * NS + 5;
+    fake.now = 3 * NS + 5;
     assert_int_equal(cmos_read(0x00), 0x53);
 }
 
@@ -177,9 +144,9 @@ static void test_binary_and_12h(void **state)
     init_at(T_NOV25 - 15 * 3600 - 25 * 60 - 50, 0);
     cmos_write(0x0b, 0x00);
     assert_int_equal(cmos_read(0x04), 0x12);
-    now = 12 * 3600 * NS;
+    fake.now = 12 * 3600 * NS;
     assert_int_equal(cmos_read(0x04), 0x92);
-    now = 23 * 3600 * NS;
+    fake.now = 23 * 3600 * NS;
     assert_int_equal(cmos_read(0x04), 0x91);
     cmos_write(0x0b, 0x04);
     assert_int_equal(cmos_read(0x04), 0x80 | 11);
@@ -192,7 +159,7 @@ static void test_leap_day(void **state)
     const uint8_t before[11] = { 0x59, 0, 0x59, 0, 0x23, 0, 0x05, 0x29, 0x02,
                                  0x24, 0x20 };
     expect_time(before);
-    now = 1 * NS;
+    fake.now = 1 * NS;
     const uint8_t after[11] = { 0x00, 0, 0x00, 0, 0x00, 0, 0x06, 0x01, 0x03,
                                 0x24, 0x20 };
     expect_time(after);
@@ -203,7 +170,7 @@ static void test_set_time(void **state)
 {
     (void)state;
     cmos_write(0x0b, 0x82);                 /* SET, BCD, 24-hour */
-    now = 5 * NS;
+    fake.now = 5 * NS;
     assert_int_equal(cmos_read(0x00), 0x50);   /* held, not counting */
     cmos_write(0x00, 0x30);
     cmos_write(0x02, 0x45);
@@ -214,17 +181,17 @@ static void test_set_time(void **state)
     cmos_write(0x32, 0x19);
     cmos_write(0x08, 0x13);                 /* month 13: ignored */
     cmos_write(0x00, 0x5a);                 /* not BCD: ignored */
-    now = 9 * NS;
+    fake.now = 9 * NS;
     const uint8_t held[11] = { 0x30, 0, 0x45, 0, 0x07, 0, 0x06, 0x31, 0x12,
                                0x99, 0x19 };
     expect_time(held);                      /* 1999-12-31 was a Friday */
     cmos_write(0x0b, 0x02);
-    now = 10 * NS + 7;
+    fake.now = 10 * NS + 7;
     const uint8_t later[11] = { 0x31, 0, 0x45, 0, 0x07, 0, 0x06, 0x31, 0x12,
                                 0x99, 0x19 };
     expect_time(later);
     /* Over midnight into 2000. */
-    now = (10 + 16 * 3600 + 14 * 60 + 29) * NS;
+    fake.now = (10 + 16 * 3600 + 14 * 60 + 29) * NS;
     const uint8_t y2k[11] = { 0x00, 0, 0x00, 0, 0x00, 0, 0x07, 0x01, 0x01,
                               0x00, 0x20 };
     expect_time(y2k);
@@ -240,12 +207,12 @@ static void test_set_time(void **state)
 static void test_uip(void **state)
 {
     (void)state;
-    now = 7 * NS + 999700000;
+    fake.now = 7 * NS + 999700000;
     assert_int_equal(cmos_read(0x0a), 0x26);
-    now = 7 * NS + 999800000;
+    fake.now = 7 * NS + 999800000;
     assert_int_equal(cmos_read(0x0a), 0xa6);
     cmos_write(0x0a, 0xff);                 /* UIP is read-only */
-    now = 8 * NS;
+    fake.now = 8 * NS;
     assert_int_equal(cmos_read(0x0a), 0x7f);
 }
 
@@ -254,40 +221,40 @@ static void test_uip(void **state)
 static void test_update_interrupt(void **state)
 {
     (void)state;
-    now = NS / 4;
+    fake.now = NS / 4;
     assert_int_equal(rtc_next_event_ns(&rtc), 0);
     cmos_write(0x0b, 0x12);                 /* UIE */
     assert_int_equal(rtc_next_event_ns(&rtc), NS);
     rtc_update(&rtc, NS - 1);
-    assert_int_equal(irq_calls, 0);
+    assert_int_equal(fake.nirqs, 0);
     rtc_update(&rtc, NS);
-    assert_int_equal(irq_level, 1);
+    assert_int_equal(irq_level(), 1);
     assert_int_equal(rtc_next_event_ns(&rtc), 0);   /* raised: waits for C */
-    now = NS + 10;
+    fake.now = NS + 10;
     /* IRQF | UF, and PF: the reset rate (1024 Hz) runs without PIE. */
     assert_int_equal(cmos_read(0x0c), 0xd0);
-    assert_int_equal(irq_level, 0);
+    assert_int_equal(irq_level(), 0);
     assert_int_equal(cmos_read(0x0c), 0x00);
     assert_int_equal(rtc_next_event_ns(&rtc), 2 * NS);
     /* SET clears UIE and stops updates. */
     cmos_write(0x0b, 0x92);
     assert_int_equal(cmos_read(0x0b), 0x82);
-    now = 5 * NS;
+    fake.now = 5 * NS;
     assert_int_equal(cmos_read(0x0c), 0x40);        /* PF, no UF */
 }
 
 static void test_flags_without_enable(void **state)
 {
     (void)state;
-    now = 3 * NS / 2;
+    fake.now = 3 * NS / 2;
     assert_int_equal(cmos_read(0x0c), 0x50);        /* PF | UF, no IRQF */
-    assert_int_equal(irq_calls, 0);
+    assert_int_equal(fake.nirqs, 0);
     /* Enabling a flag that is already set raises the line. */
-    now = 2 * NS + 1;
+    fake.now = 2 * NS + 1;
     cmos_write(0x0b, 0x12);
-    assert_int_equal(irq_level, 1);
+    assert_int_equal(irq_level(), 1);
     assert_int_equal(cmos_read(0x0c), 0xd0);
-    assert_int_equal(irq_level, 0);
+    assert_int_equal(irq_level(), 0);
 }
 
 static void test_periodic(void **state)
@@ -297,23 +264,23 @@ static void test_periodic(void **state)
     cmos_write(0x0b, 0x42);                 /* PIE */
     assert_int_equal(rtc_next_event_ns(&rtc), NS / 2);
     rtc_update(&rtc, NS / 2);
-    assert_int_equal(irq_level, 1);
-    now = NS / 2 + 1;
+    assert_int_equal(irq_level(), 1);
+    fake.now = NS / 2 + 1;
     assert_int_equal(cmos_read(0x0c), 0xc0);        /* IRQF | PF */
-    assert_int_equal(irq_level, 0);
+    assert_int_equal(irq_level(), 0);
     assert_int_equal(rtc_next_event_ns(&rtc), NS);
     /* 1024 Hz: every 976562.5 ns, on the 32.768 kHz clock. */
     cmos_write(0x0a, 0x26);
     uint64_t t = rtc_next_event_ns(&rtc);
     assert_int_equal(t, NS / 2 + 976563);
     rtc_update(&rtc, t - 1);
-    assert_int_equal(irq_level, 0);
+    assert_int_equal(irq_level(), 0);
     rtc_update(&rtc, t);
-    assert_int_equal(irq_level, 1);
+    assert_int_equal(irq_level(), 1);
     /* Disabling PIE drops IRQF and the line; PF stays. */
-    now = t;
+    fake.now = t;
     cmos_write(0x0b, 0x02);
-    assert_int_equal(irq_level, 0);
+    assert_int_equal(irq_level(), 0);
     assert_int_equal(cmos_read(0x0c), 0x40);
     assert_int_equal(rtc_next_event_ns(&rtc), 0);
 }
@@ -330,25 +297,25 @@ static void test_alarm(void **state)
     for (unsigned int s = 1; s <= 2; s++) {
         assert_int_equal(rtc_next_event_ns(&rtc), s * NS);
         rtc_update(&rtc, s * NS);
-        assert_int_not_equal(irq_level, 1);
+        assert_int_not_equal(irq_level(), 1);
     }
     rtc_update(&rtc, 3 * NS);
-    assert_int_equal(irq_level, 1);
-    now = 3 * NS;
+    assert_int_equal(irq_level(), 1);
+    fake.now = 3 * NS;
     assert_int_equal(cmos_read(0x0c), 0xb0);        /* IRQF | AF | UF */
     /* Don't-care bytes: any hour and minute, second 10; a day passes
      * unobserved and the alarm is still seen. */
     cmos_write(0x03, 0xc0);
     cmos_write(0x05, 0xff);
     cmos_write(0x01, 0x10);
-    now = 3 * NS + 86400 * NS;
-    rtc_update(&rtc, now);
-    assert_int_equal(irq_level, 1);
+    fake.now = 3 * NS + 86400 * NS;
+    rtc_update(&rtc, fake.now);
+    assert_int_equal(irq_level(), 1);
     cmos_write(0x0b, 0x02);                 /* AIE off: the line drops */
-    assert_int_equal(irq_level, 0);
+    assert_int_equal(irq_level(), 0);
     assert_int_equal(cmos_read(0x0c), 0x30);        /* AF | UF */
     /* The next 5 s (to 15:25:58) hold no second 10: no AF. */
-    now += 5 * NS;
+    fake.now += 5 * NS;
     assert_int_equal(cmos_read(0x0c), 0x10);
 }
 

@@ -5,7 +5,8 @@
  * and when the IRQ line goes up and down (OUT2, loopback).
  *
  * Built by `make -f dm/Makefile units` (see dm/Makefile). The fake
- * platform records every set_irq call and the console output.
+ * platform (fake_platform.h) records every set_irq call and the console
+ * output; the tests check the line themselves.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,74 +18,14 @@
 #include <device.h>
 #include <uart16550.h>
 
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
+#include "fake_platform.h"
 
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
-
-/* ---- the fake platform ---- */
-
-struct fake {
-    int levels[64];                 /* every set_irq level, in order */
-    unsigned int nlevels;
-    unsigned int irq;               /* the line of the last call */
-    char out[256];
-    size_t outlen;
-};
-
-static void fake_set_irq(void *ctx, unsigned int irq, int level)
-{
-    struct fake *f = ctx;
-    assert_true(f->nlevels < 64);
-    f->levels[f->nlevels++] = level;
-    f->irq = irq;
-}
-
-static void fake_console_write(void *ctx, const char *s, size_t len)
-{
-    struct fake *f = ctx;
-    assert_true(f->outlen + len < sizeof(f->out));
-    memcpy(f->out + f->outlen, s, len);
-    f->outlen += len;
-    f->out[f->outlen] = 0;
-}
-
-static void fake_shutdown(void *ctx, int status)
-{
-    (void)ctx;
-    fail_msg("shutdown(%d)", status);
-}
-
-static uint64_t fake_now_ns(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static struct fake fake;
-static const struct dm_platform platform = {
-    .ctx = &fake,
-    .set_irq = fake_set_irq,
-    .console_write = fake_console_write,
-    .shutdown = fake_shutdown,
-    .now_ns = fake_now_ns,
-};
 static struct uart16550 uart;
 
 /* The line's level as the platform last heard it (low before any call). */
 static int line(void)
 {
-    return fake.nlevels ? fake.levels[fake.nlevels - 1] : 0;
+    return fake.nirqs ? fake.irqs[fake.nirqs - 1].level : 0;
 }
 
 enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
@@ -114,8 +55,9 @@ static void receive(const char *s)
 static int setup(void **state)
 {
     (void)state;
-    memset(&fake, 0, sizeof(fake));
-    uart16550_init(&uart, &platform, 4);
+    fake_init();
+    fake.irq_lines = FAKE_ANY_IRQ;
+    uart16550_init(&uart, &fake_platform, 4);
     return 0;
 }
 
@@ -131,7 +73,7 @@ static void test_uart_reset_state(void **state)
     assert_int_equal(rd(LSR), 0x60);        /* THRE, TEMT */
     assert_int_equal(rd(MSR), 0xb0);        /* DCD, DSR, CTS; no deltas */
     assert_int_equal(rd(SCR), 0);
-    assert_int_equal(fake.nlevels, 0);
+    assert_int_equal(fake.nirqs, 0);
     assert_int_equal(uart16550_rx_space(&uart), 1);
 }
 
@@ -182,20 +124,20 @@ static void test_uart_transmit(void **state)
         wr(THR, (uint8_t)*s);
     }
     assert_string_equal(fake.out, "Hello\n");
-    assert_int_equal(fake.nlevels, 0);      /* no interrupt enabled */
+    assert_int_equal(fake.nirqs, 0);        /* no interrupt enabled */
 }
 
 static void test_uart_thre_interrupt(void **state)
 {
     (void)state;
     wr(MCR, OUT2);
-    assert_int_equal(fake.nlevels, 0);
+    assert_int_equal(fake.nirqs, 0);
 
     /* Enabling the THR-empty interrupt raises it: THR is empty. */
     wr(IER, 0x02);
-    assert_int_equal(fake.nlevels, 1);
+    assert_int_equal(fake.nirqs, 1);
     assert_int_equal(line(), 1);
-    assert_int_equal(fake.irq, 4);
+    assert_int_equal(fake.irqs[fake.nirqs - 1].irq, 4);
 
     /* Reading IIR while it reports THRE takes it. */
     assert_int_equal(rd(IIR), 0x02);
@@ -205,13 +147,13 @@ static void test_uart_thre_interrupt(void **state)
     /* Each byte sent brings it back... */
     wr(THR, 'a');
     assert_int_equal(line(), 1);
-    unsigned int n = fake.nlevels;
+    unsigned int n = fake.nirqs;
     /* ...and a write while it is up drops the line and raises it
      * again: an edge for an edge-triggered PIC. */
     wr(THR, 'b');
-    assert_int_equal(fake.nlevels, n + 2);
-    assert_int_equal(fake.levels[n], 0);
-    assert_int_equal(fake.levels[n + 1], 1);
+    assert_int_equal(fake.nirqs, n + 2);
+    assert_int_equal(fake.irqs[n].level, 0);
+    assert_int_equal(fake.irqs[n + 1].level, 1);
     assert_string_equal(fake.out, "ab");
 
     /* Turning it off lowers the line; on again raises it. */
@@ -233,7 +175,7 @@ static void test_uart_out2_gates_line(void **state)
     receive("a");
     /* Pending, but OUT2 is off: the line stays low. */
     assert_int_equal(rd(IIR), 0x04);
-    assert_int_equal(fake.nlevels, 0);
+    assert_int_equal(fake.nirqs, 0);
 
     wr(MCR, OUT2);
     assert_int_equal(line(), 1);
@@ -243,7 +185,7 @@ static void test_uart_out2_gates_line(void **state)
     assert_int_equal(line(), 1);
     assert_int_equal(rd(RBR), 'a');
     assert_int_equal(line(), 0);
-    assert_int_equal(fake.nlevels, 4);
+    assert_int_equal(fake.nirqs, 4);
 }
 
 static void test_uart_rx_interrupt(void **state)
@@ -251,11 +193,11 @@ static void test_uart_rx_interrupt(void **state)
     (void)state;
     wr(MCR, OUT2);
     wr(IER, 0x01);
-    assert_int_equal(fake.nlevels, 0);
+    assert_int_equal(fake.nirqs, 0);
 
     wr(FCR, 0x07);                          /* FIFOs on, trigger 1 */
     receive("ab");
-    assert_int_equal(fake.nlevels, 1);
+    assert_int_equal(fake.nirqs, 1);
     assert_int_equal(line(), 1);
     assert_int_equal(rd(IIR), 0xc4);        /* FIFOs on, RX data */
     assert_int_equal(rd(LSR), 0x61);        /* DR */
@@ -266,7 +208,7 @@ static void test_uart_rx_interrupt(void **state)
     assert_int_equal(line(), 0);            /* empty: the line drops */
     assert_int_equal(rd(LSR), 0x60);
     assert_int_equal(rd(IIR), 0xc1);
-    assert_int_equal(fake.nlevels, 2);
+    assert_int_equal(fake.nirqs, 2);
 }
 
 static void test_uart_fifo_order_and_overrun(void **state)
@@ -382,7 +324,7 @@ static void test_uart_loopback(void **state)
     assert_int_equal(rd(LSR), 0x61);
     /* Interrupts pend, but the pins are off in loopback. */
     assert_int_equal(rd(IIR), 0xc4);
-    assert_int_equal(fake.nlevels, 0);
+    assert_int_equal(fake.nirqs, 0);
     assert_int_equal(rd(RBR), 'Z');
 
     /* The serial input is disconnected meanwhile. */
@@ -404,12 +346,12 @@ static void test_uart_modem_status_interrupt(void **state)
     (void)state;
     wr(IER, 0x08);
     wr(MCR, OUT2);
-    assert_int_equal(fake.nlevels, 0);      /* MSR inputs unchanged */
+    assert_int_equal(fake.nirqs, 0);        /* MSR inputs unchanged */
 
     /* Into loopback with OUT1 and OUT2: RI and DCD on, CTS and DSR off. */
     wr(MCR, LOOP | OUT2 | 0x04);
     assert_int_equal(rd(IIR), 0x00);        /* modem status pending */
-    assert_int_equal(fake.nlevels, 0);      /* but the line is off */
+    assert_int_equal(fake.nirqs, 0);        /* but the line is off */
     assert_int_equal(rd(MSR), 0xc3);        /* RI DCD, DCTS DDSR */
     assert_int_equal(rd(IIR), 0x01);
 

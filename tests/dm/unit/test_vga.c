@@ -5,7 +5,8 @@
  * bytes as '.'), and reads of the stored window at every width.
  *
  * Built by `make -f dm/Makefile units` (see dm/Makefile). The fake
- * platform collects console output and counts the calls.
+ * platform (fake_platform.h) collects console output, counts the calls
+ * and checks that each is one whole line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,76 +19,18 @@
 #include <device.h>
 #include <vga.h>
 
-long tern_console_write(const char *buf, size_t len);
-void tern_shutdown(int status) __attribute__((noreturn));
+#include "fake_platform.h"
 
-long tern_console_write(const char *buf, size_t len)
-{
-    (void)buf;
-    return (long)len;
-}
-
-void tern_shutdown(int status)
-{
-    fail_msg("tern_shutdown(%d)", status);
-    __builtin_unreachable();
-}
-
-/* ---- the fake platform ---- */
-
-struct fake {
-    char out[4096];
-    size_t outlen;
-    unsigned int calls;
-};
-
-static void fake_set_irq(void *ctx, unsigned int irq, int level)
-{
-    (void)ctx;
-    fail_msg("set_irq(%u, %d)", irq, level);
-}
-
-static void fake_console_write(void *ctx, const char *s, size_t len)
-{
-    struct fake *f = ctx;
-    assert_true(f->outlen + len < sizeof(f->out));
-    /* One line per call, ending in its newline. */
-    assert_true(len > 0 && s[len - 1] == '\n');
-    memcpy(f->out + f->outlen, s, len);
-    f->outlen += len;
-    f->out[f->outlen] = 0;
-    f->calls++;
-}
-
-static void fake_shutdown(void *ctx, int status)
-{
-    (void)ctx;
-    fail_msg("shutdown(%d)", status);
-}
-
-static uint64_t fake_now_ns(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static struct fake fake;
-static const struct dm_platform platform = {
-    .ctx = &fake,
-    .set_irq = fake_set_irq,
-    .console_write = fake_console_write,
-    .shutdown = fake_shutdown,
-    .now_ns = fake_now_ns,
-};
 static struct vga vga;
 static struct dm_bus bus;
 
 static int setup(void **state)
 {
     (void)state;
-    memset(&fake, 0, sizeof(fake));
+    fake_init();
+    fake.console_lines = true;
     memset(&bus, 0, sizeof(bus));
-    vga_init(&vga, &platform);
+    vga_init(&vga, &fake_platform);
     assert_int_equal(dm_bus_add(&bus, DM_SPACE_MMIO, VGA_TEXT_FIRST,
                                 VGA_TEXT_LAST, &vga_ops, &vga, "vga"), 0);
     return 0;
@@ -129,7 +72,7 @@ static void flush(void)
 {
     fake.outlen = 0;
     fake.out[0] = 0;
-    fake.calls = 0;
+    fake.console_calls = 0;
     vga_flush(&vga);
 }
 
@@ -139,7 +82,7 @@ static void test_vga_starts_blank(void **state)
 {
     (void)state;
     flush();
-    assert_int_equal(fake.calls, 0);
+    assert_int_equal(fake.console_calls, 0);
     assert_int_equal(mmio_read(0, 2), 0x0720);  /* space, grey on black */
     assert_int_equal(mmio_read(3998, 2), 0x0720);
 }
@@ -150,14 +93,14 @@ static void test_vga_row_printed_once(void **state)
     put(0, 0, "Hello, world");
     flush();
     assert_string_equal(fake.out, "vga: row 00: Hello, world\n");
-    assert_int_equal(fake.calls, 1);
+    assert_int_equal(fake.console_calls, 1);
     flush();                                    /* clean now */
-    assert_int_equal(fake.calls, 0);
+    assert_int_equal(fake.console_calls, 0);
 
     /* Rewriting the same characters changes nothing. */
     put(0, 0, "Hello");
     flush();
-    assert_int_equal(fake.calls, 0);
+    assert_int_equal(fake.console_calls, 0);
 }
 
 static void test_vga_rows_in_order(void **state)
@@ -173,7 +116,7 @@ static void test_vga_rows_in_order(void **state)
                                   "vga: row 24: "
                                   "                                        "
                                   "                              bottom\n");
-    assert_int_equal(fake.calls, 3);
+    assert_int_equal(fake.console_calls, 3);
 }
 
 static void test_vga_trim_and_unprintable(void **state)
@@ -208,11 +151,11 @@ static void test_vga_blank_rows_not_printed(void **state)
     /* Cleared again: dirty, but blank, so nothing is printed. */
     put(5, 0, "    ");
     flush();
-    assert_int_equal(fake.calls, 0);
+    assert_int_equal(fake.console_calls, 0);
     /* NULs count as blank too. */
     mmio_write(5 * 160, 8, 0x0700070007000700ull);
     flush();
-    assert_int_equal(fake.calls, 0);
+    assert_int_equal(fake.console_calls, 0);
 }
 
 static void test_vga_attribute_only_not_dirty(void **state)
@@ -222,7 +165,7 @@ static void test_vga_attribute_only_not_dirty(void **state)
     flush();
     mmio_write(1 * 160 + 1, 1, 0x4e);           /* colour of 'x' */
     flush();
-    assert_int_equal(fake.calls, 0);
+    assert_int_equal(fake.console_calls, 0);
     assert_int_equal(mmio_read(160, 2), 0x4e78);
 }
 
@@ -251,7 +194,7 @@ static void test_vga_reads_and_rest_of_window(void **state)
     assert_int_equal(mmio_read(0x12, 4), 0x66554433);
     assert_int_equal(mmio_read(0x10, 8), 0x8877665544332211ull);
     flush();
-    assert_int_equal(fake.calls, 1);            /* row 0 */
+    assert_int_equal(fake.console_calls, 1);    /* row 0 */
 
     /* Past the 80x25 screen: stored, read back, never shown. */
     mmio_write(4000, 2, 0x0758);
@@ -259,7 +202,7 @@ static void test_vga_reads_and_rest_of_window(void **state)
     assert_int_equal(mmio_read(4000, 2), 0x0758);
     assert_int_equal(mmio_read(0x7ff8, 8), 0x0102030405060708ull);
     flush();
-    assert_int_equal(fake.calls, 0);
+    assert_int_equal(fake.console_calls, 0);
 }
 
 int main(void)
