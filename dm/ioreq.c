@@ -99,8 +99,10 @@ void dm_server_drain(struct dm_server *s)
 
 static void dm_server_buf_event(evtchn_port_t port, void *arg)
 {
+    struct dm_server *s = arg;
     (void)port;
-    dm_server_drain(arg);
+    if (!s->destroyed)
+        dm_server_drain(s);
 }
 
 /* ---- the synchronous slots ---- */

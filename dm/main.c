@@ -189,7 +189,6 @@ static void add(enum dm_space space, uint64_t first, uint64_t last,
 static void dm_devices_pc(const char *cmdline)
 {
     uint64_t rtc_base;
-    struct tern_domain_info g;
     if (!cmdline_get_u64(cmdline, "rtc_base", RTC_DEFAULT_EPOCH, &rtc_base))
         die("dm: bad rtc_base= in '%s'", cmdline);
 
@@ -203,7 +202,6 @@ static void dm_devices_pc(const char *cmdline)
     pit_init(&pit, &platform);
     add(DM_SPACE_PORT, PIT_PORT, PIT_PORT + 3, &pit_ops, &pit, "pit");
     add(DM_SPACE_PORT, PIT_PORT61, PIT_PORT61, &pit_port61_ops, &pit, "port61");
-    (void)g;
     rtc_init(&rtc, &platform, rtc_base, server.ram_size);
     add(DM_SPACE_PORT, RTC_PORT, RTC_PORT + 1, &rtc_ops, &rtc, "rtc");
     pci_host_init(&pci_host, &platform, TERN_DMOP_PCI_SBDF(0, 0, 0, 0));

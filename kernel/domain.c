@@ -67,6 +67,15 @@ bool domain_controls(const struct domain *d, const struct domain *target)
     return false;
 }
 
+unsigned int domain_target_index(const struct domain *d,
+                                 const struct domain *target)
+{
+    unsigned int i = 0;
+    while (i < d->nr_targets && d->targets[i] != target->id)
+        i++;
+    return i;
+}
+
 struct domain *domain_create(const char *name, uint64_t mem_size)
 {
     struct domain *d = domain_alloc(name, DOMAIN_HVM);

@@ -177,8 +177,9 @@ bool evtchn_any_pending(const struct domain *d)
     /* A port that became pending unmasked set its word's selector bit,
      * and the receiver's scan clears a selector bit only after taking
      * every pending unmasked port of that word: no selector, nothing
-     * deliverable (a domain that clears the selector by hand only
-     * delays its own wake-up). */
+     * deliverable. (A domain that clears the selector by hand, against
+     * the ABI, stops hearing of those ports until another port of the
+     * same word fires: its own loss.) */
     if (!__atomic_load_n(&s->vcpu_info[0].pending_sel, __ATOMIC_SEQ_CST))
         return false;
     for (unsigned w = 0; w < TERN_EVTCHN_WORDS; w++)

@@ -280,10 +280,12 @@ static int handle_io(struct vcpu *v, struct hvm_exit *e)
         return handle_string_io(v, e);
     /* Run again with its answer in: a plain IN or OUT has one access,
      * so complete it here without routing it again. */
-    if (v->io.nr_done == 1 && v->io.replayed == 0) {
+    const struct tern_ioreq *done = &v->io.done[0];
+    if (v->io.nr_done == 1 && v->io.replayed == 0 &&
+        done->size == e->io.size && !!(done->flags & TERN_IOREQ_DIR_READ) == e->io.in &&
+        (done->type == TERN_IOREQ_TYPE_PCI_CONFIG || done->addr == e->io.port)) {
         if (e->io.in)
-            gpr_write_sized(&v->regs.gpr[GPR_RAX], e->io.size,
-                            v->io.done[0].data);
+            gpr_write_sized(&v->regs.gpr[GPR_RAX], e->io.size, done->data);
         advance_rip(v, e);
         return domain_is_alive(v->domain) ? EXIT_RESUME : EXIT_YIELD;
     }
@@ -452,7 +454,8 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
     /* Run again after a device model's answer: the bytes at RIP are the
      * same instruction, already decoded. */
     int rc = 0;
-    if (v->io_insn_valid && v->io_insn.mode == mode) {
+    if (v->io_insn_valid && v->io_insn.mode == mode &&
+        v->io_insn_rip == v->regs.rip) {
         insn = v->io_insn;
     } else {
         rc = mmio_fetch_decode(v, e, mode, &cs, &insn);
@@ -471,16 +474,19 @@ static int handle_mmio(struct vcpu *v, struct hvm_exit *e)
         r.seg_base[s] = seg.base;
     }
     rc = emulate_insn(&insn, mode, &r, &mmio_ops, v);
-    if (rc == -EFAULT)
-        return EXIT_RESUME;     /* a #PF or #GP is on its way to the guest */
-    if (rc == -EAGAIN) {
-        v->io_insn = insn;
-        v->io_insn_valid = true;
-        /* A device model has an access. The registers show the elements
-         * of a REP string instruction done so far (an unfinished
-         * instruction leaves them unchanged): keep those, then wait. */
+    if (rc == -EFAULT || rc == -EAGAIN) {
+        /* A fault on its way to the guest, or a device model has an
+         * access. The registers show the elements of a REP string
+         * instruction done so far (as on hardware, a fault leaves them at
+         * the element that faulted; an unfinished instruction of another
+         * kind leaves them unchanged): keep those. */
         memcpy(v->regs.gpr, r.gpr, sizeof(r.gpr));
         v->regs.rflags = r.rflags;
+        if (rc == -EFAULT)
+            return EXIT_RESUME;
+        v->io_insn = insn;
+        v->io_insn_valid = true;
+        v->io_insn_rip = v->regs.rip;
         return domain_is_alive(d) ? EXIT_RETRY : EXIT_YIELD;
     }
     if (rc) {

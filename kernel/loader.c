@@ -406,6 +406,12 @@ static bool loader_start_user(const struct boot_module *m, const char *role)
         if (comma)
             *comma = '\0';
         struct domain *g = domain_by_name(t);
+        for (unsigned int k = 0; g && k < n; k++)
+            if (ids[k] == g->id) {
+                pr_err("loader: module '%s': target '%s' named twice; not "
+                       "started\n", name, t);
+                return false;
+            }
         if (!g || g->kind != DOMAIN_HVM || n == ARRAY_SIZE(ids)) {
             pr_err("loader: module '%s': target '%s' is not a guest domain "
                    "(at most %zu targets); not started\n", name, t,

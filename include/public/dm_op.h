@@ -13,18 +13,17 @@
  *   IN      domid  the target guest: a domain the caller controls
  *                  (role=dm target=...); TERN_DOMID_SELF is refused
  *   IN/OUT  op     struct tern_dm_op in the caller's memory. Tern copies
- *                  it in, checks every field, runs it, and on success
- *                  copies the whole struct back with the op's OUT fields
- *                  filled. On error nothing changed and nothing is
- *                  written back.
- *   Tern checks that op is writable (by writing it back unchanged)
- *   before the op acts.
+ *                  it in, checks every field, checks that the struct is
+ *                  writable (by writing it back unchanged), runs the op,
+ *                  and on success copies the struct back with the op's
+ *                  OUT fields filled. On error nothing changed, and the
+ *                  struct holds what the caller put there.
  *   Returns 0 or a negative TERN_E*. Errors every op can return:
  *     -TERN_EFAULT  op is not mapped, or not writable, in the caller
  *     -TERN_ENOENT  no domain 'domid'
  *     -TERN_EPERM   the caller does not control 'domid'
- *     -TERN_EINVAL  'domid' is not a guest (an HVM domain), or a pad
- *                   field is not 0
+ *     -TERN_EINVAL  'domid' is the caller itself or not a guest (an HVM
+ *                   domain), or a pad field is not 0
  *     -TERN_ENOSYS  no such op
  *   Ops on an existing server also return:
  *     -TERN_ENOENT  the target has no server 'id' (a guest that has
@@ -220,7 +219,7 @@ struct tern_dmop_destroy_ioreq_server {
 
 /*
  * TERN_DMOP_set_isa_irq_level: drive one of the target's ISA interrupt
- * lines (into its virtual PIC/IOAPIC), as a device would.
+ * lines (into its virtual 8259 pair, kernel/vpic.c), as a device would.
  *   IN  isa_irq  0..15
  *   IN  level    1 raise (assert), 0 lower (deassert)
  *   Errors: -TERN_EINVAL (isa_irq over 15, level not 0 or 1).

@@ -82,6 +82,7 @@ struct vcpu {
     bool io_replay;
     /* The MMIO instruction waiting for a DM, decoded once (hvm.c). */
     struct decode_insn io_insn;
+    uint64_t io_insn_rip;
     bool io_insn_valid;
 
     struct vcpu *next_run;          /* scheduler's ring */
@@ -160,6 +161,9 @@ void domain_free(struct domain *d);
 struct domain *domain_by_id(unsigned int id);
 /* May 'd' act on 'target' (itself, or a domain it was given)? */
 bool domain_controls(const struct domain *d, const struct domain *target);
+/* Which of d's targets 'target' is (0..nr_targets-1), or nr_targets. */
+unsigned int domain_target_index(const struct domain *d,
+                                 const struct domain *target);
 struct vcpu *domain_add_vcpu(struct domain *d, enum hvm_start_mode mode);
 /* The guest stopped itself (e.g. isa-debug-exit); status as given. */
 void domain_shutdown(struct domain *d, int status);

@@ -4,17 +4,24 @@
  * include/public/ioreq.h and include/public/dm_op.h; the protocol is
  * docs/ioreq.md.
  *
- * This first slice is the pure logic, with no domain, vCPU or lock in
- * it, so each piece is unit-tested on the host:
- *
+ *   dmop.c      TERN_HC_dm_op: check every argument, then act
+ *   server.c    servers: pages, ports, ranges, enable, end
+ *   send.c      one access out to a server and its answer back, the
+ *               replay of the instruction, posted writes
  *   range.c     rangesets, and which server an access goes to
  *   pci.c       PCI Configuration Mechanism #1 (ports 0xcf8/0xcfc)
  *   buffered.c  the producer side of the buffered ring
  *   sync.c      the synchronous slot: publishing a request, and checking
  *               the state a DM left in it
  *
- * Server lifecycle (the DM ops), and the calls from kernel/hvm.c and
- * kernel/io.c, come with the wiring (docs/ioreq.md, "Not wired yet").
+ * The last four are pure logic, with no domain, vCPU or lock in them;
+ * every file is unit-tested on the host (tests/unit/test_ioreq_*.c).
+ *
+ * Locking: none yet. One CPU runs everything, with interrupts off, so a
+ * DM op, a vCPU's exit path and a DM's hypercall never overlap. With
+ * several CPUs, a per-guest ioreq lock will have to serialise the
+ * servers, their ranges and rings, and each vCPU's io state against the
+ * callbacks of send.c (Xen's ioreq_server lock).
  */
 #ifndef TERN_IOREQ_H
 #define TERN_IOREQ_H
@@ -146,8 +153,9 @@ bool ioreq_buf_can_buffer(const struct tern_ioreq *req);
  *                 read_pointer all the while)
  *   -TERN_EIO     the counters say more than 511 slots are in use: the
  *                 DM broke them; report it
- * Context: one producer at a time per ring (the caller holds the
- * server's buffered-ring lock); the DM consumes concurrently.
+ * Context: one producer at a time per ring (today: one CPU; with
+ * several, the caller will hold the guest's ioreq lock); the DM
+ * consumes concurrently.
  */
 int ioreq_buf_push(struct tern_buf_ioreq_page *pg,
                    const struct tern_ioreq *req);

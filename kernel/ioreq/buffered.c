@@ -35,10 +35,11 @@
  * every index is taken modulo 511, and a pair of counters more than 511
  * apart is reported (-TERN_EIO), not used.
  *
- * Context: any; no sleeping. Locking: one producer at a time per ring,
- * under the server's buffered-ring lock (several vCPUs may write to the
- * same device); the DM runs concurrently on another CPU, and needs no
- * lock thanks to the ordering above.
+ * Context: any; no sleeping. Locking: one producer at a time per ring
+ * (today one CPU runs everything; with several, the guest's ioreq lock,
+ * as several vCPUs may write to the same device); the DM may run
+ * concurrently on another CPU, and needs no lock thanks to the ordering
+ * above.
  */
 #include <tern/ioreq.h>
 

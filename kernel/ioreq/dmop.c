@@ -76,18 +76,10 @@ static int dm_op_check(const struct tern_dm_op *op)
     }
 }
 
-static unsigned int target_index(const struct domain *dm, const struct domain *d)
-{
-    unsigned int i = 0;
-    while (i < dm->nr_targets && dm->targets[i] != d->id)
-        i++;
-    return i;
-}
-
 static int map_guest_ram(struct domain *dm, struct domain *d,
                          struct tern_dmop_map_guest_ram *out)
 {
-    unsigned int t = target_index(dm, d);
+    unsigned int t = domain_target_index(dm, d);
     uint64_t va = TERN_GUEST_RAM_VA + t * TERN_GUEST_RAM_VA_STRIDE;
 
     if (d->mem_size > TERN_GUEST_RAM_VA_STRIDE)
@@ -104,7 +96,7 @@ static int map_guest_ram(struct domain *dm, struct domain *d,
 
 static int unpause(struct domain *dm, struct domain *d)
 {
-    unsigned int bit = 1u << target_index(dm, d);
+    unsigned int bit = 1u << domain_target_index(dm, d);
     if (!(dm->dm_pausing & bit))
         return -TERN_EBUSY;
     dm->dm_pausing &= (uint8_t)~bit;

@@ -36,7 +36,7 @@
  * host bridge, segment 0.
  *
  * Context: any; pure functions. The latched CONFIG_ADDRESS value is
- * per domain, kept by the caller (not wired yet: docs/ioreq.md).
+ * per domain, kept by the caller (d->pci_cf8, kernel/io.c).
  */
 #include <tern/ioreq.h>
 

@@ -22,9 +22,10 @@
  * holds the whole access. A partly claimed access goes to no server,
  * rather than to one that would see bytes it never asked for.
  *
- * Context: any; no allocation, no sleeping. Locking: the caller's. The
- * DM ops change a server's sets under the domain's ioreq lock; the exit
- * path selects under the same lock (not wired yet: docs/ioreq.md).
+ * Context: any; no allocation, no sleeping. Locking: the caller's: the
+ * DM ops change a server's sets and the exit path selects, never at the
+ * same time on one CPU (include/tern/ioreq.h says what several CPUs
+ * will need).
  */
 #include <tern/ioreq.h>
 #include <tern/lib.h>

@@ -6,7 +6,7 @@
  * each port, MMIO or PCI-config access Tern does not answer itself;
  * ioreq_commit() and ioreq_vcpu_ready() for kernel/hvm.c and the
  * scheduler; the event-channel callbacks of server.c's ports; and
- * ioreq_abort_waiters() for a server that goes away.
+ * ioreq_send_abort_waiters() for a server that goes away.
  *
  * The life of a synchronous request (docs/ioreq.md draws it):
  *
@@ -16,7 +16,7 @@
  *      store, sync.c), the vCPU's port is signalled, the vCPU waits
  *      (VCPU_IOREQ_WAIT) and hvm.c abandons the instruction, keeping the
  *      exit in v->io_exit.
- *   3. the DM answers and signals the port: ioreq_server_notify() runs
+ *   3. the DM answers and signals the port: ioreq_send_slot_notify() runs
  *      in the DM's hypercall, judges the slot (sync.c), takes the answer
  *      into v->io.done[], frees the slot and marks the vCPU runnable
  *      with io_replay set.
@@ -49,12 +49,19 @@
 #include <tern/ioreq.h>
 #include <tern/lib.h>
 #include <tern/time.h>
+#include "private.h"
 
-void ioreq_server_notify(struct domain *d, evtchn_port_t port, void *arg);
-void ioreq_server_buf_notify(struct domain *d, evtchn_port_t port, void *arg);
-void ioreq_abort_waiters(struct ioreq_server *s);
 
 #define FLAGS_KEPT  (TERN_IOREQ_DATA_IS_PTR | TERN_IOREQ_DIR_READ | TERN_IOREQ_DF)
+/* The vCPU waiting for 's' may go on: it runs its instruction again. */
+static void wake_for_replay(struct vcpu *v)
+{
+    if (v->state == VCPU_IOREQ_WAIT) {
+        v->state = VCPU_RUNNABLE;
+        v->io_replay = true;
+    }
+}
+
 static bool tracing(void)
 {
     return cmdline_options.trace & TRACE_IOREQ;
@@ -71,13 +78,15 @@ static const char *type_name(const struct tern_ioreq *req)
     return req->type < ARRAY_SIZE(names) ? names[req->type] : "?";
 }
 
+/* Is 'b' the access 'a' recorded, run again? Where it goes and how,
+ * and for DATA_IS_PTR the guest memory it names; not a write's value
+ * (the device took the value it was given the first time). */
 static bool same_access(const struct tern_ioreq *a, const struct tern_ioreq *b)
 {
     return a->addr == b->addr && a->size == b->size && a->count == b->count &&
            a->type == b->type &&
            (a->flags & FLAGS_KEPT) == (b->flags & FLAGS_KEPT) &&
-           ((is_read(a) && !(a->flags & TERN_IOREQ_DATA_IS_PTR)) ||
-            a->data == b->data);
+           (!(a->flags & TERN_IOREQ_DATA_IS_PTR) || a->data == b->data);
 }
 
 /* Remember a finished access of the current instruction. */
@@ -151,6 +160,22 @@ static bool buffered(const struct ioreq_server *s, const struct tern_ioreq *req)
                                    req->addr + req->size - 1);
 }
 
+/* Slots the server's ring holds now; crashes the guest (and returns
+ * 0) if the DM broke the counters: more than 511 apart. */
+static uint32_t ring_used(struct vcpu *v, struct ioreq_server *s)
+{
+    struct tern_buf_ioreq_page *b = s->buf;
+    uint32_t used = ioreq_buf_used(__atomic_load_n(&b->read_pointer,
+                                                   __ATOMIC_ACQUIRE),
+                                   b->write_pointer);
+    if (used <= TERN_BUF_IOREQ_SLOTS)
+        return used;
+    domain_crash(v->domain, "device model %s broke the counters of server "
+                 "%u's buffered ring (read %u, write %u)", s->dm->name, s->id,
+                 b->read_pointer, b->write_pointer);
+    return 0;
+}
+
 static enum ioreq_result send_sync(struct vcpu *v, struct ioreq_server *s,
                                    struct tern_ioreq *req)
 {
@@ -159,15 +184,15 @@ static enum ioreq_result send_sync(struct vcpu *v, struct ioreq_server *s,
     struct tern_ioreq *slot = &s->ioreq->vcpu_ioreq[v->id];
 
     /* Writes first: the DM must have read the ring before this. */
-    if (s->buf && ioreq_buf_used(__atomic_load_n(&s->buf->read_pointer,
-                                                 __ATOMIC_ACQUIRE),
-                                 s->buf->write_pointer)) {
+    if (s->buf && ring_used(v, s)) {
         io->server = s;
         io->drain = true;
         v->state = VCPU_IOREQ_WAIT;
         evtchn_send(d, s->buf_port);
         return IOREQ_BLOCKED;
     }
+    if (!domain_is_alive(d))
+        return IOREQ_BLOCKED;       /* ring_used() found it broken */
     unsigned int st = ioreq_sync_state(slot);
     if (st != TERN_STATE_IOREQ_NONE) {
         domain_crash(d, "%s (server %u of %s, vCPU %u's slot in state %s)",
@@ -211,8 +236,15 @@ enum ioreq_result ioreq_send(struct vcpu *v, struct tern_ioreq *req)
             return IOREQ_HANDLED;
         }
         /* A different access: the guest's memory changed under the
-         * instruction (a DM can write it). Start the instruction afresh. */
-        ioreq_commit(v);
+         * instruction (a DM can write it). Sending it would repeat the
+         * device accesses already done, so stop the guest (as Xen does
+         * on a mismatched retry). */
+        domain_crash(d, "its instruction at RIP %#lx made different device "
+                     "accesses when it ran again (%s %#lx size %u, then %s "
+                     "%#lx size %u): its code or operands changed under it",
+                     v->regs.rip, type_name(r), r->addr, r->size,
+                     type_name(req), req->addr, req->size);
+        return IOREQ_BLOCKED;
     }
     struct ioreq_server *s;
     if (io->gen == d->ioreq_gen && io->hit_addr == req->addr &&
@@ -239,14 +271,13 @@ bool ioreq_vcpu_ready(struct vcpu *v)
     struct ioreq_vcpu *io = &v->io;
     if (v->state != VCPU_IOREQ_WAIT || !io->drain)
         return v->state == VCPU_RUNNABLE;
-    struct tern_buf_ioreq_page *b = io->server->buf;
-    if (ioreq_buf_used(__atomic_load_n(&b->read_pointer, __ATOMIC_ACQUIRE),
-                       b->write_pointer))
+    if (ring_used(v, io->server))
         return false;
+    if (!domain_is_alive(v->domain))
+        return false;               /* broken counters: crashed */
     io->drain = false;
     io->server = NULL;
-    v->state = VCPU_RUNNABLE;
-    v->io_replay = true;
+    wake_for_replay(v);
     return true;
 }
 
@@ -315,14 +346,11 @@ static bool check_slot(struct vcpu *v, struct ioreq_server *s)
     io->server = NULL;
     if (!record_done(v, &io->req, data, 0))
         return false;
-    if (v->state == VCPU_IOREQ_WAIT) {
-        v->state = VCPU_RUNNABLE;
-        v->io_replay = true;
-    }
+    wake_for_replay(v);
     return true;
 }
 
-void ioreq_server_notify(struct domain *d, evtchn_port_t port, void *arg)
+void ioreq_send_slot_notify(struct domain *d, evtchn_port_t port, void *arg)
 {
     struct ioreq_server *s = arg;
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
@@ -343,7 +371,7 @@ void ioreq_dm_leaves(struct domain *dm)
     }
 }
 
-void ioreq_server_buf_notify(struct domain *d, evtchn_port_t port, void *arg)
+void ioreq_send_buf_notify(struct domain *d, evtchn_port_t port, void *arg)
 {
     struct ioreq_server *s = arg;
     domain_crash(d, "device model %s signalled port %u, server %u's "
@@ -352,7 +380,7 @@ void ioreq_server_buf_notify(struct domain *d, evtchn_port_t port, void *arg)
                  s->id);
 }
 
-void ioreq_abort_waiters(struct ioreq_server *s)
+void ioreq_send_abort_waiters(struct ioreq_server *s)
 {
     struct domain *d = s->target;
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
@@ -370,10 +398,7 @@ void ioreq_abort_waiters(struct ioreq_server *s)
         }
         io->server = NULL;
         io->drain = false;
-        if (v->state == VCPU_IOREQ_WAIT) {
-            v->state = VCPU_RUNNABLE;
-            v->io_replay = true;
-        }
+        wake_for_replay(v);
     }
 }
 

@@ -30,24 +30,14 @@
 #include <tern/lib.h>
 #include <tern/mm.h>
 #include <tern/user.h>
+#include "private.h"
 
-void ioreq_server_notify(struct domain *d, evtchn_port_t port, void *arg);
-void ioreq_server_buf_notify(struct domain *d, evtchn_port_t port, void *arg);
-void ioreq_abort_waiters(struct ioreq_server *s);
-
-/* Which of dm's targets 'd' is: its window in TERN_IOREQ_VA. */
-static unsigned int target_index(const struct domain *dm, const struct domain *d)
-{
-    for (unsigned int i = 0; i < dm->nr_targets; i++)
-        if (dm->targets[i] == d->id)
-            return i;
-    return 0;       /* dmop.c checked domain_controls(): not reached */
-}
 
 static uint64_t server_va(const struct domain *dm, const struct domain *d,
                           ioservid_t id)
 {
-    uint64_t n = target_index(dm, d) * TERN_MAX_IOREQ_SERVERS + id;
+    /* dmop.c checked that dm controls d: the index is < nr_targets. */
+    uint64_t n = domain_target_index(dm, d) * TERN_MAX_IOREQ_SERVERS + id;
     return TERN_IOREQ_VA + n * 2 * PAGE_SIZE;
 }
 
@@ -89,14 +79,14 @@ static int server_open_ports(struct ioreq_server *s)
 {
     struct domain *d = s->target;
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-        int rc = evtchn_alloc_internal(d, s->dm, ioreq_server_notify, s,
+        int rc = evtchn_alloc_internal(d, s->dm, ioreq_send_slot_notify, s,
                                        &s->vcpu_port[i]);
         if (rc)
             return rc;
         s->ioreq->vcpu_ioreq[i].vp_eport = s->vcpu_port[i];
     }
     if (s->buf)
-        return evtchn_alloc_internal(d, s->dm, ioreq_server_buf_notify, s,
+        return evtchn_alloc_internal(d, s->dm, ioreq_send_buf_notify, s,
                                      &s->buf_port);
     return 0;
 }
@@ -110,29 +100,30 @@ int ioreq_server_create(struct domain *dm, struct domain *d, bool buffered,
     if (free_id == TERN_MAX_IOREQ_SERVERS)
         return -TERN_ENOSPC;
 
-    int rc = -TERN_ENOMEM;
     struct ioreq_server *s = kzalloc(sizeof(*s));
     if (!s)
-        return rc;
+        return -TERN_ENOMEM;
     s->id = free_id;
     s->target = d;
     s->dm = dm;
+    int rc = -TERN_ENOMEM;
     s->ioreq = page_alloc_zeroed();
     if (!s->ioreq)
-        goto err_free;
+        goto err_free_server;
     if (buffered && !(s->buf = page_alloc_zeroed()))
-        goto err_free;
-    rc = server_open_ports(s);
+        goto err_free_server;
+    rc = server_open_ports(s);          /* -TERN_ENOSPC: no free port */
     if (rc)
         goto err_close_ports;
+    /* The mappings fail only for want of page-table pages (kernel
+     * errno values): say -TERN_ENOMEM. */
+    rc = -TERN_ENOMEM;
     s->ioreq_va = server_va(dm, d, free_id);
-    rc = user_map_foreign(dm, s->ioreq_va, virt_to_phys(s->ioreq), 1);
-    if (rc)
+    if (user_map_foreign(dm, s->ioreq_va, virt_to_phys(s->ioreq), 1))
         goto err_close_ports;
     if (s->buf) {
         s->buf_va = s->ioreq_va + PAGE_SIZE;
-        rc = user_map_foreign(dm, s->buf_va, virt_to_phys(s->buf), 1);
-        if (rc)
+        if (user_map_foreign(dm, s->buf_va, virt_to_phys(s->buf), 1))
             goto err_unmap;
     }
     s->created = ++d->ioreq_created;
@@ -145,8 +136,7 @@ err_unmap:
     user_unmap_foreign(dm, s->ioreq_va, 1);
 err_close_ports:
     server_close_ports(s);
-    rc = rc == -TERN_ENOSPC ? rc : -TERN_ENOMEM;
-err_free:
+err_free_server:
     server_free(s);
     return rc;
 }
@@ -189,33 +179,36 @@ int ioreq_server_map_range(struct domain *dm, struct domain *d,
                      r->end >= TERN_BUF_IOREQ_ADDR_LIMIT))
         return -TERN_EINVAL;
 
-    struct ioreq_rangeset *set = &s->ranges[r->type];
-    d->ioreq_gen++;         /* routing may change: forget cached choices */
-    if (!map) {
-        rc = ioreq_rangeset_remove(set, r->start, r->end);
-        /* A buffered range loses its posting wholly (dm_op.h). */
-        if (rc == 0 && r->type != TERN_DMOP_IO_RANGE_PCI) {
-            struct ioreq_rangeset *b = &s->buffered[r->type];
-            for (unsigned int i = 0; i < b->nr; i++)
-                if (b->r[i].first <= r->end && r->start <= b->r[i].last) {
-                    ioreq_rangeset_remove(b, b->r[i].first, b->r[i].last);
-                    i--;
-                }
-        }
-        return rc;
-    }
-    rc = ioreq_rangeset_add(set, r->start, r->end);
-    if (rc || !buffered)
-        return rc;
     /* The buffered set merges less than the main set (neighbours that
      * are not buffered stay apart), so it can be full when the main set
-     * is not: then take the range back out of the main set, which
-     * leaves it exactly as it was (as many ranges as before: they
-     * fitted), and refuse. */
-    rc = ioreq_rangeset_add(&s->buffered[r->type], r->start, r->end);
+     * is not. It holds only ranges of the main set, so once the main
+     * set has taken [start, end], the buffered set can take it too
+     * unless it is full: refuse that before anything changes. (A full
+     * set might still have merged it: refusing is the simple rule.) */
+    struct ioreq_rangeset *set = &s->ranges[r->type];
+    struct ioreq_rangeset *b = buffered ? &s->buffered[r->type] : NULL;
+    if (b && b->nr == TERN_DMOP_MAX_RANGES)
+        return -TERN_ENOSPC;
+
+    rc = map ? ioreq_rangeset_add(set, r->start, r->end)
+             : ioreq_rangeset_remove(set, r->start, r->end);
     if (rc)
-        ioreq_rangeset_remove(set, r->start, r->end);
-    return rc;
+        return rc;
+    d->ioreq_gen++;         /* routing changed: forget cached choices */
+    if (b)
+        ioreq_rangeset_add(b, r->start, r->end);        /* cannot fail */
+    if (!map && r->type != TERN_DMOP_IO_RANGE_PCI) {
+        /* A buffered range loses its posting wholly (dm_op.h). */
+        struct ioreq_rangeset *bs = &s->buffered[r->type];
+        unsigned int i = 0;
+        while (i < bs->nr) {
+            if (bs->r[i].first <= r->end && r->start <= bs->r[i].last)
+                ioreq_rangeset_remove(bs, bs->r[i].first, bs->r[i].last);
+            else
+                i++;
+        }
+    }
+    return 0;
 }
 
 int ioreq_server_set_state(struct domain *dm, struct domain *d,
@@ -239,7 +232,7 @@ static void server_destroy(struct ioreq_server *s)
     s->enabled = false;
     d->ioreq_servers[s->id] = NULL;
     d->ioreq_gen++;
-    ioreq_abort_waiters(s);
+    ioreq_send_abort_waiters(s);
     server_close_ports(s);
     if (!domain_is_alive(d) && domain_is_alive(s->dm)) {
         /* The guest ended under a DM that may be using the pages right

@@ -30,8 +30,9 @@
  * request when a server goes away).
  *
  * Context: any; no sleeping. Locking: none; a slot has one vCPU, and
- * only that vCPU's exit path (or its server's destruction, with the vCPU
- * paused) touches Tern's side of it (not wired yet: docs/ioreq.md).
+ * only that vCPU's exit path, the callbacks of its server's ports, and
+ * its server's end touch Tern's side of it (kernel/ioreq/send.c), which
+ * one CPU never runs at the same time.
  */
 #include <tern/ioreq.h>
 
