@@ -122,8 +122,13 @@ test: all
 	@bash tests/run-all.sh
 
 # Exit costs (bench/vmexit.asm) under Bochs and QEMU: a benchmark, not a test.
+# `make bench`: exit costs (tools/bench.sh), then Debian's kernel booted
+# to its init under Tern and by QEMU directly (tools/bench-linux.sh).
 bench: all
 	@bash tools/bench.sh
+	@echo
+	@if $(MAKE) -s linux-assets >/dev/null 2>&1; then bash tools/bench-linux.sh; \
+	 else echo "bench: the Linux boot is not timed: the Debian kernel and busybox packages could not be fetched (make linux-assets)"; fi
 
 clean:
 	rm -rf $(BUILD)
