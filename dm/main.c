@@ -412,6 +412,12 @@ static void dm_report(void)
         vga_flush(&vga);
     printf("dm: guest ended: %lu requests served, %lu buffered writes, "
            "%lu unclaimed\n", server.handled, server.drained, bus.unclaimed);
+    /* What each device cost the guest: one request (or posted write)
+     * per access (docs/linux.md has a Linux boot's). */
+    for (unsigned int i = 0; i < bus.nr; i++)
+        if (bus.e[i].accesses)
+            printf("dm:   %-22s %lu accesses\n", bus.e[i].name,
+                   bus.e[i].accesses);
     if (has_pcitest)
         printf("dm: pcitest %u: %lu config accesses, %lu BAR accesses\n",
                pcitest.server_id, pcitest.func.config_accesses,

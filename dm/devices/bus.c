@@ -73,10 +73,9 @@ static bool entry_holds(const struct dm_bus_entry *e, enum dm_space space,
     return e->space == space && key >= e->first && end <= e->last;
 }
 
-static const struct dm_bus_entry *bus_find(struct dm_bus *bus,
-                                           enum dm_space space,
-                                           uint64_t addr, unsigned int size,
-                                           uint64_t *offset)
+static struct dm_bus_entry *bus_find(struct dm_bus *bus, enum dm_space space,
+                                     uint64_t addr, unsigned int size,
+                                     uint64_t *offset)
 {
     uint64_t key = addr, end = addr + size - 1;
 
@@ -109,7 +108,7 @@ static const struct dm_bus_entry *bus_find(struct dm_bus *bus,
 bool dm_bus_access(struct dm_bus *bus, enum dm_space space, uint64_t addr,
                    unsigned int size, bool write, uint64_t *data)
 {
-    const struct dm_bus_entry *e = NULL;
+    struct dm_bus_entry *e = NULL;
     uint64_t offset = 0;
 
     if (bus_size_ok(size))
@@ -123,6 +122,7 @@ bool dm_bus_access(struct dm_bus *bus, enum dm_space space, uint64_t addr,
         return false;
     }
 
+    e->accesses++;
     /* A device may leave out a callback it has no use for: its reads
      * give all ones, its writes are dropped. */
     if (write) {

@@ -69,6 +69,7 @@ struct dm_bus_entry {
     const struct dm_device_ops *ops;
     void *dev;
     const char *name;
+    uint64_t accesses;              /* reads and writes it took */
 };
 
 struct dm_bus {
