@@ -496,6 +496,50 @@ static void svm_entry_failed(struct vcpu *v, struct hvm_exit *e)
     e->fail.what = svm_check_vmcb(vmcb);
 }
 
+/*
+ * An interrupt window asked for while the guest sits in an interrupt
+ * shadow (the instruction after STI or MOV SS, interrupted by an exit).
+ * The CPU must hold the virtual interrupt until that instruction has
+ * run; VMRUN is to restore the shadow from INT_STATE ("Interrupt
+ * Shadows"), but QEMU's TCG before 9.1 does not, and would deliver the
+ * interrupt one instruction early. So Tern lets the shadowed instruction
+ * run first, by single-stepping it: RFLAGS.TF set and #DB intercepted,
+ * the window asked for again at the #DB. On hardware this costs one
+ * exit; it is correct everywhere. (Not when the guest uses TF itself:
+ * then the plain window, as before.)
+ */
+#define VECTOR_DB_BIT   (1u << 1)
+#define DR6_BS          (1ul << 14)
+
+static void svm_shadow_step_arm(struct svm_vcpu *sv)
+{
+    struct vmcb_control *c = &sv->vmcb->control;
+    struct vmcb_save *g = &sv->vmcb->save;
+    if (!(c->int_ctl & V_IRQ) || !(c->int_state & INTERRUPT_SHADOW) ||
+        (g->rflags & RFLAGS_TF))
+        return;
+    c->int_ctl &= ~(V_IRQ | V_IGN_TPR | V_INTR_PRIO_MASK);
+    c->intercept_misc1 &= ~INTERCEPT1_VINTR;
+    c->intercept_exceptions |= VECTOR_DB_BIT;
+    g->rflags |= RFLAGS_TF;
+    sv->shadow_step = true;
+}
+
+/* After the step's exit (its #DB, or any other exit first): undo it. A
+ * #DB of ours becomes the interrupt-window exit it stood in for. */
+static void svm_shadow_step_done(struct svm_vcpu *sv)
+{
+    struct vmcb_control *c = &sv->vmcb->control;
+    struct vmcb_save *g = &sv->vmcb->save;
+    sv->shadow_step = false;
+    c->intercept_exceptions &= ~VECTOR_DB_BIT;
+    g->rflags &= ~RFLAGS_TF;
+    if ((uint32_t)c->exitcode == VMEXIT_EXCP_BASE + 1 && (g->dr6 & DR6_BS)) {
+        g->dr6 &= ~DR6_BS;
+        c->exitcode = VMEXIT_VINTR;
+    }
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct hvm_exit *e)
 {
     struct svm_vcpu *sv = v->arch;
@@ -512,6 +556,7 @@ static void svm_vcpu_run(struct vcpu *v, struct hvm_exit *e)
         g->rsp = v->regs.gpr[GPR_RSP];
         g->rax = v->regs.gpr[GPR_RAX];
         g->rflags = v->regs.rflags;
+        svm_shadow_step_arm(sv);
         svm_pick_asid(sv);
         memcpy(cpu->entry_state, g, VMCB_SAVE_USED);
         cpu->entry_eventinj = vmcb->control.eventinj;
@@ -525,6 +570,8 @@ static void svm_vcpu_run(struct vcpu *v, struct hvm_exit *e)
             svm_entry_failed(v, e);
             return;
         }
+        if (sv->shadow_step)
+            svm_shadow_step_done(sv);
         v->regs.rip = g->rip;
         v->regs.gpr[GPR_RSP] = g->rsp;
         v->regs.gpr[GPR_RAX] = g->rax;

@@ -290,6 +290,8 @@ struct svm_vcpu {
     uint64_t vmcb_pa;
     uint32_t asid_generation;       /* 0: no ASID yet (svm_pick_asid()) */
     bool flush;                     /* its TLB entries are stale */
+    bool shadow_step;               /* single-stepping out of an interrupt
+                                       shadow (svm_shadow_step_arm()) */
 };
 
 static inline struct vmcb *svm_vmcb(const struct vcpu *v)

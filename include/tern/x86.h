@@ -24,6 +24,7 @@
 
 #define RFLAGS_IF       (1ul << 9)
 #define RFLAGS_DF       (1ul << 10)
+#define RFLAGS_TF       (1ul << 8)
 #define RFLAGS_AC       (1ul << 18)
 
 /* CPUID feature bits (Intel SDM Vol. 2A, "CPUID"; AMD APM Vol. 3,
