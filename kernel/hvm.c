@@ -265,7 +265,7 @@ static int handle_string_io(struct vcpu *v, const struct hvm_exit *e)
             g[GPR_RCX] = (g[GPR_RCX] & ~amask) | count;
         /* The elements so far are architecturally done (a REP may stop
          * between elements): a later wait replays only what follows. */
-        ioreq_commit(v);
+        ioreq_commit(&v->io);
         if (!domain_is_alive(v->domain))
             return EXIT_YIELD;
     }
@@ -341,7 +341,8 @@ static int mmio_write(void *ctx, uint64_t gla, unsigned int size, uint64_t val)
  * of this instruction starts from the next element (kernel/ioreq/send.c). */
 static void mmio_string_step_done(void *ctx)
 {
-    ioreq_commit(ctx);
+    struct vcpu *v = ctx;
+    ioreq_commit(&v->io);
 }
 
 static const struct emulate_ops mmio_ops = { mmio_read, mmio_write,
@@ -880,7 +881,7 @@ static int hvm_handle_exit(struct vcpu *v, struct hvm_exit *e)
             v->io_exit = *e;
         return EXIT_YIELD;
     }
-    ioreq_commit(v);
+    ioreq_commit(&v->io);
     return rc;
 }
 

@@ -177,13 +177,48 @@ static inline uint32_t ioreq_buf_used(uint32_t read_pointer,
 
 /* ---- sync.c ---- */
 
+/* A flags byte with its state bits replaced by 'state'. */
+static inline uint8_t ioreq_sync_with_state(uint8_t flags, unsigned int state)
+{
+    return (uint8_t)((flags & ~TERN_IOREQ_STATE_MASK) | state);
+}
 /* Put 'req' into 'slot' and mark it READY, payload first (release). */
-void ioreq_sync_publish(struct tern_ioreq *slot, const struct tern_ioreq *req);
+static inline void ioreq_sync_publish(struct tern_ioreq *slot,
+                                      const struct tern_ioreq *req)
+{
+    /* vp_eport is the slot's own, set when the server was made: kept. */
+    slot->addr = req->addr;
+    slot->data = req->data;
+    slot->count = req->count;
+    slot->size = req->size;
+    slot->pad0 = 0;
+    slot->type = req->type;
+    uint8_t flags = req->flags & (TERN_IOREQ_DATA_IS_PTR |
+                                  TERN_IOREQ_DIR_READ | TERN_IOREQ_DF);
+    /* Release: the fields above are visible before READY is. */
+    __atomic_store_n(&slot->flags,
+                     ioreq_sync_with_state(flags, TERN_STATE_IOREQ_READY),
+                     __ATOMIC_RELEASE);
+}
 /* The slot's state, read with acquire: if it says IORESP_READY, the
- * DM's answer in 'data' is visible. */
-unsigned int ioreq_sync_state(const struct tern_ioreq *slot);
+ * DM's answer in 'data' is visible. (Inline, as the next one: both are
+ * on every round trip to a DM.) */
+static inline unsigned int ioreq_sync_state(const struct tern_ioreq *slot)
+{
+    return __atomic_load_n(&slot->flags, __ATOMIC_ACQUIRE) &
+           TERN_IOREQ_STATE_MASK;
+}
 /* Take the answer out of an IORESP_READY slot and free it (NONE). */
-uint64_t ioreq_sync_complete(struct tern_ioreq *slot);
+static inline uint64_t ioreq_sync_complete(struct tern_ioreq *slot)
+{
+    uint64_t data = slot->data;
+    uint8_t flags = __atomic_load_n(&slot->flags, __ATOMIC_RELAXED);
+    /* Release: 'data' is read before the DM may reuse the slot. */
+    __atomic_store_n(&slot->flags,
+                     ioreq_sync_with_state(flags, TERN_STATE_IOREQ_NONE),
+                     __ATOMIC_RELEASE);
+    return data;
+}
 
 enum ioreq_sync_verdict {
     IOREQ_SYNC_IDLE,            /* no request out, slot NONE: nothing to do */
@@ -273,8 +308,13 @@ enum ioreq_result {
  * data for a write) to the server that claims it, from vCPU 'v'.
  */
 enum ioreq_result ioreq_send(struct vcpu *v, struct tern_ioreq *req);
-/* The instruction completed: forget its finished accesses. */
-void ioreq_commit(struct vcpu *v);
+/* The instruction completed: forget its finished accesses (inline: it
+ * runs after every exit). */
+static inline void ioreq_commit(struct ioreq_vcpu *io)
+{
+    io->nr_done = 0;
+    io->replayed = 0;
+}
 /* Start a run of the instruction: replay finished accesses from the
  * first. */
 static inline void ioreq_replay_start(struct ioreq_vcpu *io)

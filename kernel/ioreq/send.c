@@ -111,12 +111,6 @@ static bool record_done(struct vcpu *v, const struct tern_ioreq *req,
     return true;
 }
 
-void ioreq_commit(struct vcpu *v)
-{
-    v->io.nr_done = 0;
-    v->io.replayed = 0;
-}
-
 /* Post a write to the server's ring: true if it went. */
 static bool post(struct vcpu *v, struct ioreq_server *s, struct tern_ioreq *req)
 {
@@ -160,20 +154,21 @@ static bool buffered(const struct ioreq_server *s, const struct tern_ioreq *req)
                                    req->addr + req->size - 1);
 }
 
-/* Slots the server's ring holds now; crashes the guest (and returns
- * 0) if the DM broke the counters: more than 511 apart. */
-static uint32_t ring_used(struct vcpu *v, struct ioreq_server *s)
+/* The DM broke the counters of s's ring (more than 511 apart): the
+ * guest cannot go on, since the ring can never drain. */
+static void ring_broken(struct vcpu *v, struct ioreq_server *s)
 {
-    struct tern_buf_ioreq_page *b = s->buf;
-    uint32_t used = ioreq_buf_used(__atomic_load_n(&b->read_pointer,
-                                                   __ATOMIC_ACQUIRE),
-                                   b->write_pointer);
-    if (used <= TERN_BUF_IOREQ_SLOTS)
-        return used;
     domain_crash(v->domain, "device model %s broke the counters of server "
                  "%u's buffered ring (read %u, write %u)", s->dm->name, s->id,
-                 b->read_pointer, b->write_pointer);
-    return 0;
+                 s->buf->read_pointer, s->buf->write_pointer);
+}
+
+/* Slots the server's ring holds now (more than 511: broken). */
+static inline uint32_t ring_used(const struct ioreq_server *s)
+{
+    return ioreq_buf_used(__atomic_load_n(&s->buf->read_pointer,
+                                          __ATOMIC_ACQUIRE),
+                          s->buf->write_pointer);
 }
 
 static enum ioreq_result send_sync(struct vcpu *v, struct ioreq_server *s,
@@ -184,15 +179,18 @@ static enum ioreq_result send_sync(struct vcpu *v, struct ioreq_server *s,
     struct tern_ioreq *slot = &s->ioreq->vcpu_ioreq[v->id];
 
     /* Writes first: the DM must have read the ring before this. */
-    if (s->buf && ring_used(v, s)) {
+    uint32_t used = s->buf ? ring_used(s) : 0;
+    if (unlikely(used > TERN_BUF_IOREQ_SLOTS)) {
+        ring_broken(v, s);
+        return IOREQ_BLOCKED;
+    }
+    if (used) {
         io->server = s;
         io->drain = true;
         v->state = VCPU_IOREQ_WAIT;
         evtchn_send(d, s->buf_port);
         return IOREQ_BLOCKED;
     }
-    if (!domain_is_alive(d))
-        return IOREQ_BLOCKED;       /* ring_used() found it broken */
     unsigned int st = ioreq_sync_state(slot);
     if (st != TERN_STATE_IOREQ_NONE) {
         domain_crash(d, "%s (server %u of %s, vCPU %u's slot in state %s)",
@@ -271,10 +269,11 @@ bool ioreq_vcpu_ready(struct vcpu *v)
     struct ioreq_vcpu *io = &v->io;
     if (v->state != VCPU_IOREQ_WAIT || !io->drain)
         return v->state == VCPU_RUNNABLE;
-    if (ring_used(v, io->server))
+    uint32_t used = ring_used(io->server);
+    if (used > TERN_BUF_IOREQ_SLOTS)
+        ring_broken(v, io->server);
+    if (used)
         return false;
-    if (!domain_is_alive(v->domain))
-        return false;               /* broken counters: crashed */
     io->drain = false;
     io->server = NULL;
     wake_for_replay(v);

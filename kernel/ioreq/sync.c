@@ -2,9 +2,10 @@
  * kernel/ioreq/sync.c: the synchronous ioreq slot, Tern's side.
  *
  * Interface (include/tern/ioreq.h):
- *   ioreq_sync_publish        fill a vCPU's slot and mark it READY
- *   ioreq_sync_state          read the slot's state (acquire)
- *   ioreq_sync_complete       take the answer and free the slot
+ *   ioreq_sync_publish        fill a vCPU's slot and mark it READY (inline)
+ *   ioreq_sync_state          read the slot's state (acquire; inline,
+ *                             in include/tern/ioreq.h)
+ *   ioreq_sync_complete       take the answer and free the slot (inline)
  *   ioreq_sync_check          judge the state the DM left there
  *   ioreq_sync_verdict_name, ioreq_sync_state_name   for messages
  *
@@ -35,43 +36,6 @@
  * one CPU never runs at the same time.
  */
 #include <tern/ioreq.h>
-
-static uint8_t with_state(uint8_t flags, unsigned int state)
-{
-    return (uint8_t)((flags & ~TERN_IOREQ_STATE_MASK) | state);
-}
-
-void ioreq_sync_publish(struct tern_ioreq *slot, const struct tern_ioreq *req)
-{
-    /* vp_eport is the slot's own, set when the server was made: kept. */
-    slot->addr = req->addr;
-    slot->data = req->data;
-    slot->count = req->count;
-    slot->size = req->size;
-    slot->pad0 = 0;
-    slot->type = req->type;
-    uint8_t flags = req->flags & (TERN_IOREQ_DATA_IS_PTR |
-                                  TERN_IOREQ_DIR_READ | TERN_IOREQ_DF);
-    /* Release: the fields above are visible before READY is. */
-    __atomic_store_n(&slot->flags, with_state(flags, TERN_STATE_IOREQ_READY),
-                     __ATOMIC_RELEASE);
-}
-
-unsigned int ioreq_sync_state(const struct tern_ioreq *slot)
-{
-    return __atomic_load_n(&slot->flags, __ATOMIC_ACQUIRE) &
-           TERN_IOREQ_STATE_MASK;
-}
-
-uint64_t ioreq_sync_complete(struct tern_ioreq *slot)
-{
-    uint64_t data = slot->data;
-    uint8_t flags = __atomic_load_n(&slot->flags, __ATOMIC_RELAXED);
-    /* Release: 'data' is read before the DM may reuse the slot. */
-    __atomic_store_n(&slot->flags, with_state(flags, TERN_STATE_IOREQ_NONE),
-                     __ATOMIC_RELEASE);
-    return data;
-}
 
 enum ioreq_sync_verdict ioreq_sync_check(bool outstanding, unsigned int prev,
                                          unsigned int now)

@@ -1027,7 +1027,7 @@ static void test_read_round_trip(void **state)
     assert_true(r.data == 0x61);
     assert_int_equal(r.pad0, 0);
     assert_int_equal(fk.nr_sent, 1);
-    ioreq_commit(v1);
+    ioreq_commit(&v1->io);
     assert_int_equal(v1->io.nr_done, 0);
     /* The next instruction's read goes to the DM again. */
     assert_int_equal(send(v1, pio(0x3fd, 1, true, 0)), IOREQ_BLOCKED);
@@ -1065,7 +1065,7 @@ static void test_write_answered_when_the_dm_stops(void **state)
 
     ioreq_replay_start(&v0->io);
     assert_int_equal(send(v0, pio(0x3f8, 2, false, 0x4142)), IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
 }
 
 static void test_both_vcpus_answered_at_one_stop(void **state)
@@ -1098,14 +1098,14 @@ static void test_newest_enabled_server_wins(void **state)
     assert_int_equal(ioreq_sync_state(slot_of(b, v0)), READY);
     assert_int_equal(ioreq_sync_state(slot_of(a, v0)), NONE);
     dm_answer(b, v0, 1);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
 
     /* The newest disabled: the older gets it. */
     assert_int_equal(ioreq_server_set_state(dm2, guest, b->id, false), 0);
     assert_int_equal(send(v0, pio(0x3f8, 1, true, 0)), IOREQ_BLOCKED);
     assert_ptr_equal(v0->io.server, a);
     dm_answer(a, v0, 2);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
 
     /* Newest by creation, not by id: a server made in a's old id. */
     assert_int_equal(ioreq_server_set_state(dm2, guest, b->id, true), 0);
@@ -1116,7 +1116,7 @@ static void test_newest_enabled_server_wins(void **state)
     assert_int_equal(send(v0, pio(0x3f8, 1, true, 0)), IOREQ_BLOCKED);
     assert_ptr_equal(v0->io.server, c);
     dm_answer(c, v0, 3);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
 }
 
 static void assert_crashed_with(const char *reason);
@@ -1166,7 +1166,7 @@ static void test_two_accesses_of_one_instruction(void **state)
     assert_int_equal(ioreq_send(v0, &r), IOREQ_HANDLED);
     assert_true(r.data == 10);
     assert_int_equal(send(v0, mmio(0xfe000100, 4, false, 15)), IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     assert_int_equal(fk.nr_sent, 2);
 }
 
@@ -1372,12 +1372,12 @@ static void test_posted_write(void **state)
     assert_int_equal(fk.nr_sent, 1);              /* the ring was empty */
     assert_int_equal(fk.sent_port, s->buf_port);
     assert_true(s->posted == 1);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     /* An 8-byte write takes two slots; the ring was not empty: no new
      * signal. */
     assert_int_equal(send(v0, mmio(0xc0018, 8, false, 0x1122334455667788ull)),
                      IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     assert_int_equal(b->write_pointer, 3);
     assert_int_equal(fk.nr_sent, 1);
 
@@ -1390,7 +1390,7 @@ static void test_posted_write(void **state)
     assert_int_equal(ioreq_buf_pop(b, &got), 0);
     /* Drained: the next post signals again. */
     assert_int_equal(send(v0, mmio(0xc0000, 1, false, 1)), IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     assert_int_equal(fk.nr_sent, 2);
 
     /* A read there is synchronous (ring empty: published at once), and
@@ -1400,16 +1400,16 @@ static void test_posted_write(void **state)
     assert_int_equal(send(v0, mmio(0xc0010, 2, true, 0)), IOREQ_BLOCKED);
     assert_int_equal(ioreq_sync_state(slot_of(s, v0)), READY);
     dm_answer(s, v0, 0x0741);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     struct tern_ioreq rep = mmio(0xc0000, 1, false, 0x5000);
     rep.count = 16;
     rep.flags |= TERN_IOREQ_DATA_IS_PTR;
     assert_int_equal(send(v0, rep), IOREQ_BLOCKED);
     dm_done(s, v0);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     assert_int_equal(send(v0, mmio(0xb8000, 2, false, 0x0741)), IOREQ_BLOCKED);
     dm_done(s, v0);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     assert_int_equal(b->write_pointer, b->read_pointer);
     assert_true(s->posted == 3);
 }
@@ -1421,7 +1421,7 @@ static void test_full_ring_makes_the_write_wait(void **state)
     for (unsigned int i = 0; i < TERN_BUF_IOREQ_SLOTS; i++) {
         assert_int_equal(send(v0, pio(0x3c4, 1, false, i & 0xff)),
                          IOREQ_HANDLED);
-        ioreq_commit(v0);
+        ioreq_commit(&v0->io);
     }
     assert_int_equal(fk.nr_sent, 1);
 
@@ -1448,7 +1448,7 @@ static void test_full_ring_makes_the_write_wait(void **state)
     /* Run again, the write finds room: posted, in order after the rest. */
     ioreq_replay_start(&v0->io);
     assert_int_equal(send(v0, pio(0x3c5, 1, false, 0xaa)), IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     assert_int_equal(ioreq_buf_pop(s->buf, &r), 1);
     assert_true(r.addr == 0x3c5 && r.data == 0xaa);
     assert_int_equal(fk.crashes, 0);
@@ -1459,7 +1459,7 @@ static void test_sync_request_waits_for_the_ring(void **state)
     struct ioreq_server *s = serving(dm, true, PORT, 0x3d4, 0x3d5);
     assert_int_equal(map_buffered(dm, s->id, PORT, 0x3c0, 0x3cf), 0);
     assert_int_equal(send(v0, pio(0x3c4, 1, false, 1)), IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     int sent = fk.nr_sent;
 
     /* A read of the same server with a write in its ring: not published
@@ -1530,7 +1530,7 @@ static void test_dm_end_completes_a_waiting_read_with_all_ones(void **state)
     assert_int_equal(ioreq_send(v0, &r), IOREQ_HANDLED);
     assert_true(r.data == ~0ull);
     assert_int_equal(r.pad0, IOREQ_DONE_NO_DEVICE);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     /* The port is nobody's now. */
     assert_int_equal(send(v0, pio(0x3f8, 2, true, 0)), IOREQ_UNCLAIMED);
 }
@@ -1595,7 +1595,7 @@ static void test_dm_end_releases_a_draining_vcpu(void **state)
     struct ioreq_server *s = serving(dm, true, PORT, 0x3d4, 0x3d5);
     assert_int_equal(map_buffered(dm, s->id, PORT, 0x3c0, 0x3cf), 0);
     assert_int_equal(send(v0, pio(0x3c4, 1, false, 1)), IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     assert_int_equal(send(v0, pio(0x3d5, 1, true, 0)), IOREQ_BLOCKED);
     assert_true(v0->io.drain);
 
@@ -1621,7 +1621,7 @@ static struct ioreq_server *route_3f8(void)
     struct ioreq_server *s = v0->io.server;
     assert_non_null(s);
     dm_answer(s, v0, 0);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     return s;
 }
 
@@ -1648,13 +1648,13 @@ static void test_routing_cache_follows_every_change(void **state)
     assert_int_equal(unmap(dm, id, PORT, 0x3f8, 0x3ff), 0);
     assert_int_equal(map_buffered(dm, id, PORT, 0x3f8, 0x3ff), 0);
     assert_int_equal(send(v0, pio(0x3f8, 1, false, 1)), IOREQ_HANDLED);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
     dm_drain(s);
     assert_int_equal(unmap(dm, id, PORT, 0x3f8, 0x3ff), 0);
     assert_int_equal(map(dm, id, PORT, 0x3f8, 0x3ff), 0);
     assert_int_equal(send(v0, pio(0x3f8, 1, false, 1)), IOREQ_BLOCKED);
     dm_done(s, v0);
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
 
     /* A newer server, and the older one's end. */
     struct ioreq_server *t = serving(dm2, false, PORT, 0x3f8, 0x3ff);
@@ -1684,11 +1684,11 @@ static void test_trace_tells_the_life_of_a_request(void **state)
     assert_null(strstr(picked + 10, "picked up"));      /* once */
     dm_answer(s, v1, 0x60);
     assert_non_null(strstr(stub_log, "guest/1: answered by dm: data 0x60"));
-    ioreq_commit(v1);
+    ioreq_commit(&v1->io);
     assert_int_equal(send(v0, pio(0x3c0, 1, false, 0x12)), IOREQ_HANDLED);
     assert_non_null(strstr(stub_log, "guest/0: posted port write 0x3c0 size 1 "
                                      "= 0x12 to server 0 (dm), ring 1 used"));
-    ioreq_commit(v0);
+    ioreq_commit(&v0->io);
 }
 
 /* ---- the crash of an instruction's fifth access, in a child ---- */
