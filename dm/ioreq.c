@@ -279,6 +279,8 @@ int dm_server_create(struct dm_server *s, domid_t target, struct dm_bus *bus,
         if (rc)
             return rc;
     }
+    if (s->ram)
+        return 0;                   /* mapped already (dm/main.c's RTC) */
     return tern_dm_map_guest_ram(target, (uint64_t *)&s->ram, &s->ram_size);
 }
 

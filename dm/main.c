@@ -389,8 +389,8 @@ static void dm_setup(const char *cmdline)
                                      .now_ns = pf_now_ns,
                                      .mmio_moved = pf_mmio_moved };
     /* The RTC reports the RAM size: learn it first. */
-    uint64_t ram_va;
-    int rc = tern_dm_map_guest_ram(guest, &ram_va, &server.ram_size);
+    int rc = tern_dm_map_guest_ram(guest, (uint64_t *)&server.ram,
+                                   &server.ram_size);
     if (rc)
         die("dm: map_guest_ram: %s", tern_errname(rc));
     if (has_pc)

@@ -7,7 +7,7 @@
 ; Vectors with an error code: Intel SDM Vol. 3A, "Exception and Interrupt
 ; Reference" (8, 10-14, 17, 21, 29, 30).
 ;
-; Entries from ring 3 (the device-model domains, later) swap GS so that
+; Entries from ring 3 (the ring-3 domains: device models) swap GS so that
 ; %gs:0 is the per-CPU area while in Tern.
 
 bits 64

@@ -2,8 +2,8 @@
  * kernel/gdt.c: the per-CPU GDT and TSS.
  *
  * Each CPU has its own GDT because each needs its own TSS descriptor (the
- * TSS holds that CPU's IST stacks and, later, its ring-0 stack for
- * interrupts from ring 3). Long mode ignores segment bases and limits
+ * TSS holds that CPU's IST stacks and its ring-0 stack for interrupts
+ * from ring 3). Long mode ignores segment bases and limits
  * except for FS/GS and the TSS, so the code and data descriptors are flat.
  * Intel SDM Vol. 3A, "Segment Descriptors" and "Task Management in 64-bit
  * Mode".

@@ -47,9 +47,12 @@
 const struct hvm_ops *hvm;
 
 const uint32_t hvm_passthrough_msrs[] = {
-    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-    MSR_SYSCALL_STAR, MSR_SYSCALL_LSTAR, MSR_SYSCALL_CSTAR, MSR_SYSCALL_FMASK,
+    MSR_FS_BASE, MSR_GS_BASE,
     MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
+};
+const uint32_t hvm_syscall_msrs[] = {
+    MSR_SYSCALL_STAR, MSR_SYSCALL_LSTAR, MSR_SYSCALL_CSTAR,
+    MSR_SYSCALL_FMASK, MSR_KERNEL_GS_BASE,
 };
 const unsigned int hvm_nr_passthrough_msrs = ARRAY_SIZE(hvm_passthrough_msrs);
 static unsigned int guest_maxphyaddr;   /* CPUID.80000008H:EAX[7:0] */

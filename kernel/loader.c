@@ -321,7 +321,7 @@ static bool loader_start_one(const struct boot_info *bi,
     char role[16];
     if (!cmdline_value(m->cmdline, "role", role, sizeof(role)) ||
         strcmp(role, "guest") != 0)
-        return false;           /* not a guest: ring-3 domains come later */
+        return false;           /* not a guest: ring-3 domains start after */
     if (loader_parse_options(m->cmdline, &cfg, err, sizeof(err))) {
         pr_err("loader: module '%s': %s; guest not started\n", name, err);
         return false;

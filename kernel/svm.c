@@ -669,10 +669,12 @@ const struct hvm_ops *svm_probe(void)
     }
     svm_cr4_guest = svm_guest_cr4_bits();
     /* Every port access exits to Tern, and every MSR access but those
-     * VMLOAD/VMSAVE switch (hvm_passthrough_msrs). */
+     * VMLOAD/VMSAVE switch (hvm_passthrough_msrs, hvm_syscall_msrs). */
     memset(iopm, 0xff, sizeof(iopm));
     memset(msrpm, 0xff, sizeof(msrpm));
     for (unsigned int i = 0; i < hvm_nr_passthrough_msrs; i++)
         svm_msr_passthrough(hvm_passthrough_msrs[i]);
+    for (unsigned int i = 0; i < HVM_NR_SYSCALL_MSRS; i++)
+        svm_msr_passthrough(hvm_syscall_msrs[i]);
     return &svm_ops;
 }

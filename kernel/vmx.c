@@ -38,13 +38,9 @@
 #define VMX_BASIC_TRUE_CTLS             (1ul << 55)
 #define PAT_DEFAULT                     0x0007040600070406ul
 
-/* The SYSCALL MSRs VMX does not switch, in the order of syscall_msr[]. */
-static const uint32_t syscall_msr[] = {
-    MSR_SYSCALL_STAR, MSR_SYSCALL_LSTAR, MSR_SYSCALL_CSTAR,
-    MSR_SYSCALL_FMASK, MSR_KERNEL_GS_BASE,
-};
-#define NR_SYSCALL_MSRS 5
-_Static_assert(ARRAY_SIZE(syscall_msr) == NR_SYSCALL_MSRS, "syscall_msr");
+/* The SYSCALL MSRs VMX does not switch (hvm_syscall_msrs). */
+#define NR_SYSCALL_MSRS HVM_NR_SYSCALL_MSRS
+#define syscall_msr     hvm_syscall_msrs
 
 struct vmx_vcpu {
     void *vmcs;

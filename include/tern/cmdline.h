@@ -20,7 +20,7 @@ enum onpanic {
     ONPANIC_REBOOT,
 };
 
-/* Trace classes for trace= (later issues add their users). */
+/* Trace classes for trace= (hvm.c, kernel/ioreq/, hypercall.c). */
 #define TRACE_EXITS     (1u << 0)
 #define TRACE_IOREQ     (1u << 1)
 #define TRACE_EVTCHN    (1u << 2)

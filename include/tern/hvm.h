@@ -164,16 +164,22 @@ struct hvm_ops {
 };
 
 /*
- * The MSRs a guest reads and writes without an exit: state the CPU
- * switches between guest and host itself (VMX: the guest-state area;
- * SVM: VMLOAD/VMSAVE), or that vmx.c switches lazily (host_msrs, for
- * the SYSCALL MSRs, once the guest has claimed them). A 64-bit kernel's
- * SYSCALL set-up, its FS/GS bases and SWAPGS, and SYSENTER (Intel SDM
+ * The MSRs a guest reads and writes without an exit, because both CPUs
+ * switch them between guest and host themselves (VMX: the guest-state
+ * area; SVM: VMLOAD/VMSAVE): the FS/GS bases and SYSENTER (Intel SDM
  * Vol. 3C, "VM Exits", "Saving MSRs"; AMD APM Vol. 2, "VMSAVE and
  * VMLOAD Instructions").
  */
 extern const uint32_t hvm_passthrough_msrs[];
 extern const unsigned int hvm_nr_passthrough_msrs;
+/*
+ * A 64-bit kernel's SYSCALL MSRs and SWAPGS's KERNEL_GS_BASE, in this
+ * order: SVM switches them with VMLOAD/VMSAVE too; VMX does not, so
+ * vmx.c lets a guest have them only once it touches one, and switches
+ * them lazily (host_msrs, syscall_msrs_claim).
+ */
+#define HVM_NR_SYSCALL_MSRS 5
+extern const uint32_t hvm_syscall_msrs[HVM_NR_SYSCALL_MSRS];
 
 extern const struct hvm_ops *hvm;
 

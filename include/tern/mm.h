@@ -2,7 +2,7 @@
  * include/tern/mm.h: Tern's memory layout and memory managers.
  *
  * Virtual layout (x86-64, 4-level paging):
- *   0x0000000000000000 - 0x00007fffffffffff  user half (ring-3 domains, later)
+ *   0x0000000000000000 - 0x00007fffffffffff  user half (ring-3 domains)
  *   0xffff800000000000 - ...                 direct map of all physical memory
  *   0xffffffff80000000 - ...                 the kernel image (link.ld)
  *

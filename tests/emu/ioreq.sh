@@ -81,8 +81,8 @@ ioreq_suite() {
 
     # Long mode: 8-byte MMIO, and 8-byte posted writes (two ring slots
     # each) mixed with narrower ones.
-    ioreq_case ioreq64 "$emu" 17 \
-        "[ioreq64] TEST ioreq64-mmio64: PASS" \
+    ioreq_case ioreq64 "$emu" 20 \
+        "[ioreq64] TEST ioreq64-mmio64: PASS" "[ioreq64] TEST ioreq64-msr-lstar: PASS" \
         "[ioreq64] TEST ioreq64-bufcheck64-count: PASS" \
         "[ioreq64] TEST ioreq64-bufcheck-mixed-count: PASS" \
         -- "$GUESTS_DIR/ioreq64.bin" "name=ioreq64 role=guest kind=multiboot mem=16M" \

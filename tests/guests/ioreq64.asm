@@ -24,31 +24,24 @@
 ;   bufcheck-mixed-count bufcheck-mixed-errors
 ;                           2048 posted writes cycling 8, 1, 4, 2 bytes,
 ;                           so two-slot writes start at every slot index
+;   msr-lstar msr-kgs msr-star   the SYSCALL MSRs a 64-bit kernel sets
+;                           are the guest's: written, then read back after
+;                           round trips to the DM, which runs ring-3 code
+;                           needing Tern's own values in between (VMX
+;                           switches them lazily, SVM with VMLOAD/VMSAVE)
 
 %include "mb1.inc"
         org MB1_LOAD_ADDR
 %define CHECK_PREFIX "ioreq64-"
 %include "lib64.inc"
 
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xc0000080
-EFER_LME        equ 1 << 8
-EFER_LMA        equ 1 << 10
-PTE_P           equ 1 << 0
-PTE_W           equ 1 << 1
-PTE_PS          equ 1 << 7
-
-PT_BASE         equ 0x400000
-PML4            equ PT_BASE
-PDPT            equ PT_BASE + 0x1000
-PD              equ PT_BASE + 0x2000    ; four: 0-4 GiB
-PT_END          equ PT_BASE + 0x6000
+PML4            equ 0x400000        ; map_low_4g's 6 pages (lib64.inc)
 
 ; The DM's test device (dm/devices/testdev.h).
 TD_BC_COUNT     equ 0x710
 TD_BC_ERRORS    equ 0x714
 TD_MMIO         equ 0xfe000000
+TD_SCRATCH      equ 0x700
 TD_BUFCHECK     equ 0xa0000
 BUFCHECK64_N    equ 2600                ; 5200 slots: over ten rings
 BUFCHECK_MIXED_N equ 2048               ; 512 rounds of four
@@ -71,45 +64,9 @@ start:
         mov ss, eax
         mov esp, stack64_top
 
-        ; 4-level tables (Intel SDM Vol. 3A, "4-Level Paging and 5-Level
-        ; Paging"): one PML4 entry, four PDPT entries, 2048 2 MiB pages.
-        mov edi, PT_BASE
-        mov ecx, (PT_END - PT_BASE) / 4
-        xor eax, eax
-        rep stosd
-        mov dword [PML4], PDPT | PTE_P | PTE_W
-        xor ecx, ecx
-.pdpt:
-        mov eax, ecx
-        shl eax, 12
-        add eax, PD | PTE_P | PTE_W
-        mov [PDPT + ecx * 8], eax
-        inc ecx
-        cmp ecx, 4
-        jb .pdpt
-        xor ecx, ecx
-.pd:
-        mov eax, ecx
-        shl eax, 21
-        or eax, PTE_P | PTE_W | PTE_PS
-        mov [PD + ecx * 8], eax
-        inc ecx
-        cmp ecx, 2048
-        jb .pd
-
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov eax, PML4
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG
-        mov cr0, eax
-        jmp GDT64_CODE:long_entry
+        mov edi, PML4
+        call map_low_4g
+        ENTER_LONG_MODE PML4, long_entry
 
         bits 64
 long_entry:
@@ -120,10 +77,53 @@ long_entry:
         and eax, EFER_LMA
         CHECK_EQ "lma", rax, EFER_LMA
 
+        call syscall_msrs
         call mmio
         call bufcheck64
         call bufcheck_mixed
         jmp guest_exit
+
+; ---- The SYSCALL MSRs survive the DM's turns on the CPU.
+MSR_STAR        equ 0xc0000081
+MSR_LSTAR       equ 0xc0000082
+MSR_KGS         equ 0xc0000102
+LSTAR_VAL       equ 0xffff800012345678
+KGS_VAL         equ 0x000000009abcd000
+STAR_VAL        equ 0x0023001000000000
+syscall_msrs:
+        mov ecx, MSR_LSTAR
+        mov eax, LSTAR_VAL & 0xffffffff
+        mov edx, LSTAR_VAL >> 32
+        wrmsr
+        mov ecx, MSR_KGS
+        mov eax, KGS_VAL & 0xffffffff
+        mov edx, KGS_VAL >> 32
+        wrmsr
+        mov ecx, MSR_STAR
+        mov eax, STAR_VAL & 0xffffffff
+        mov edx, STAR_VAL >> 32
+        wrmsr
+        mov ecx, 3                      ; round trips: the DM runs each time
+        mov dx, TD_SCRATCH
+.trip:  in al, dx
+        loop .trip
+        mov ecx, MSR_LSTAR
+        call rdmsr64
+        CHECK_EQ "msr-lstar", rax, LSTAR_VAL
+        mov ecx, MSR_KGS
+        call rdmsr64
+        CHECK_EQ "msr-kgs", rax, KGS_VAL
+        mov ecx, MSR_STAR
+        call rdmsr64
+        CHECK_EQ "msr-star", rax, STAR_VAL
+        ret
+
+; RAX = the MSR ECX names.
+rdmsr64:
+        rdmsr
+        shl rdx, 32
+        or rax, rdx
+        ret
 
 ; ---- 8-byte MMIO on the DM's scratch page.
 mmio:

@@ -45,21 +45,13 @@
 %define CHECK_PREFIX "long64-"
 %include "lib64.inc"
 
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xc0000080
-EFER_LME        equ 1 << 8
-EFER_LMA        equ 1 << 10
-PTE_P           equ 1 << 0
-PTE_W           equ 1 << 1
-PTE_PS          equ 1 << 7
 PAGE            equ 0x1000
 
 ; The page tables, at fixed physical addresses (zeroed by the guest).
 PT_BASE         equ 0x400000
 PML4            equ PT_BASE
-PDPT_LOW        equ PT_BASE + 0x1000
-PD_LOW          equ PT_BASE + 0x2000    ; four: 0-4 GiB
+                                        ; +0x1000-0x5fff: map_low_4g's
+                                        ; PDPT and PDs (0-4 GiB)
 PDPT_HIGH       equ PT_BASE + 0x6000
 PD_HIGH         equ PT_BASE + 0x7000
 PT_HIGH         equ PT_BASE + 0x8000
@@ -89,53 +81,22 @@ start:
         mov ss, eax
         mov esp, stack64_top
 
-        ; The tables (Intel SDM Vol. 3A, "4-Level Paging and 5-Level
-        ; Paging"). Entries are 8 bytes; the upper halves stay 0.
-        mov edi, PT_BASE
-        mov ecx, (PT_END - PT_BASE) / 4
+        ; The low 4 GiB 1:1 (lib64.inc), then the high half: its tables
+        ; zeroed, PML4 entry 256 pointing at them.
+        mov edi, PML4
+        call map_low_4g
+        mov edi, PDPT_HIGH
+        mov ecx, (PT_END - PDPT_HIGH) / 4
         xor eax, eax
         rep stosd
-        mov dword [PML4], PDPT_LOW | PTE_P | PTE_W
         mov dword [PML4 + 256 * 8], PDPT_HIGH | PTE_P | PTE_W
-        xor ecx, ecx
-.pdpt:
-        mov eax, ecx
-        shl eax, 12
-        add eax, PD_LOW | PTE_P | PTE_W
-        mov [PDPT_LOW + ecx * 8], eax
-        inc ecx
-        cmp ecx, 4
-        jb .pdpt
-        xor ecx, ecx                    ; 2048 2 MiB pages: 0-4 GiB 1:1
-.pd:
-        mov eax, ecx
-        shl eax, 21
-        or eax, PTE_P | PTE_W | PTE_PS
-        mov [PD_LOW + ecx * 8], eax
-        inc ecx
-        cmp ecx, 2048
-        jb .pd
         mov dword [PDPT_HIGH], PD_HIGH | PTE_P | PTE_W
         mov dword [PD_HIGH], PT_HIGH | PTE_P | PTE_W
         mov dword [PT_HIGH], BUF_B | PTE_P | PTE_W
         mov dword [PT_HIGH + 8], BUF_A | PTE_P | PTE_W
         mov dword [PT_HIGH + 16], TESTDEV_MMIO | PTE_P | PTE_W
 
-        ; PAE, the tables, EFER.LME, paging: IA-32e mode (compatibility
-        ; mode until the far jump lands in a 64-bit code segment).
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov eax, PML4
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG
-        mov cr0, eax
-        jmp GDT64_CODE:long_entry
+        ENTER_LONG_MODE PML4, long_entry
 
         bits 64
 long_entry:
